@@ -1,0 +1,43 @@
+# Everything a developer or CI needs: `make demo`, `make test`. Each creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install test unit-test integration-test lint format demo clean
+
+help:
+	@echo "make demo   - run the connector end to end against the bundled LivePerson simulator"
+	@echo "make test   - run every test (unit and integration)"
+	@echo "make lint   - ruff check and format check"
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest unit_tests integration_tests
+
+unit-test: $(STAMP)
+	$(BIN)/python -m pytest unit_tests
+
+integration-test: $(STAMP)
+	$(BIN)/python -m pytest integration_tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: $(STAMP)
+	$(BIN)/python -m integration_tests.demo
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache demo-output
