@@ -1,6 +1,7 @@
 """The Python pieces `manifest.yaml` refers to: each handles one LivePerson quirk the YAML cannot express."""
 
 import logging
+import math
 import weakref
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
@@ -141,13 +142,14 @@ class LivePersonErrorHandler(DefaultErrorHandler):
     """The manifest's response filters, plus two things a filter cannot do.
 
     1. A 200 must carry the data: a body that is not JSON, lacks `records_key` (`stateChanges`, or `agentsInfo` for
-       v1), or holds a record without a valid `time` is retried as an error. Stock components take such a page as
-       empty and silently lose the rest of the window.
+       v1), holds a record without a valid `time`, or (`body_is_list`) is not a JSON list is retried as an error.
+       Stock components take such a page as empty and silently lose the rest of the window.
     2. A 401 gets one token refresh and retry (the filter's REFRESH_TOKEN_THEN_RETRY); a second 401 for the same
        request fails with the filter's message, which names the permission, instead of the CDK's generic one.
     """
 
     records_key: Optional[str] = None
+    body_is_list: bool = False
     _refreshed: "weakref.WeakSet[requests.PreparedRequest]" = field(default_factory=weakref.WeakSet, init=False)
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -166,7 +168,7 @@ class LivePersonErrorHandler(DefaultErrorHandler):
             if response.request in self._refreshed:
                 return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, resolution.error_message)
             self._refreshed.add(response.request)
-        elif resolution.response_action == ResponseAction.SUCCESS and self.records_key:
+        elif resolution.response_action == ResponseAction.SUCCESS and (self.records_key or self.body_is_list):
             problem = self._body_problem(response)
             if problem:
                 return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, problem)
@@ -178,6 +180,8 @@ class LivePersonErrorHandler(DefaultErrorHandler):
             body = parsed_body(response)
         except orjson.JSONDecodeError:
             return f"{where} with a body that is not valid JSON ({len(response.content)} bytes); retrying."
+        if self.body_is_list:
+            return None if isinstance(body, list) else f"{where} with a body that is not a JSON list; retrying."
         records = body.get(self.records_key) if isinstance(body, dict) else None
         if not isinstance(records, list):
             return f"{where} without a '{self.records_key}' list; retrying instead of treating it as empty."
@@ -227,7 +231,25 @@ class StateChangesExtractor(RecordExtractor):
             agent_fields = {name: agent.get(name) for name in self.AGENT_FIELDS}
             for event in agent.get("statusChangeHistory") or []:
                 records.append({**agent_fields, **event})
+        warn_if_v1_page_cut(response, len(records))
         return records
+
+
+def warn_if_v1_page_cut(response: requests.Response, state_changes: int) -> None:
+    """v1 pages are silently cut at 20 × limit × days state changes; say so when a page reaches that size."""
+    query = {key: values[0] for key, values in parse_qs(urlsplit(response.request.url or "").query).items()}
+    try:
+        start, end = (datetime.fromisoformat(query[key].replace("Z", "+00:00")) for key in ("from", "to"))
+        days = max(1, math.ceil((end - start).total_seconds() / 86400))
+        cap = 20 * int(query["limit"]) * days
+    except (KeyError, ValueError):
+        return
+    if state_changes >= cap:
+        logger.warning(
+            f"A v1 page for the window {query['from']} to {query['to']} holds {state_changes} state changes, "
+            f"LivePerson's cut-off for this page (20 × limit × days = {cap}): some changes of that window may be "
+            'missing. Use api_version "2", or a smaller window_size_days.'
+        )
 
 
 @dataclass

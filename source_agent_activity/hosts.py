@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import requests
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.config_rules import is_plain_host
 from source_agent_activity.errors import config_error, transient_error
@@ -33,26 +32,27 @@ class Service:
     override_field: str
     config_key: str
     purpose: str
-    required: bool = True
 
 
 AGENT_ACTIVITY = Service("agentActivityDomain", "domain", "__agent_activity_host", "the Agent Activity API")
 SENTINEL = Service("sentinel", "sentinel_domain", "__sentinel_host", "OAuth 2.0 login (Sentinel)")
-# Only the agents, agent_groups and status_reasons streams need this one: status_changes syncs without it.
 ACCOUNT_CONFIG = Service(
-    "accountConfigReadOnly",
-    "account_config_domain",
-    "__account_config_host",
-    "the account configuration APIs",
-    required=False,
+    "accountConfigReadOnly", "account_config_domain", "__account_config_host", "the account configuration APIs"
 )
+# The streams served by accountConfigReadOnly. Its host is looked up only when one of them is being read, so that
+# check, discover and a status_changes-only sync never depend on it.
+ACCOUNT_CONFIG_STREAMS = frozenset({"agents", "agent_groups", "status_reasons"})
+# Where the source puts the names of the streams a read selected (absent for spec, check and discover).
+SELECTED_STREAMS = "__selected_streams"
 
 
 def services_needed(config: Mapping[str, Any]) -> list[Service]:
     """Sentinel issues OAuth 2.0 tokens only; legacy OAuth 1.0a keys sign requests themselves."""
-    needed = [AGENT_ACTIVITY, ACCOUNT_CONFIG]
+    needed = [AGENT_ACTIVITY]
     if config["credentials"]["auth_type"] == "oauth2_client_credentials":
-        needed.insert(1, SENTINEL)
+        needed.append(SENTINEL)
+    if ACCOUNT_CONFIG_STREAMS.intersection(config.get(SELECTED_STREAMS) or ()):
+        needed.append(ACCOUNT_CONFIG)
     return needed
 
 
@@ -71,13 +71,7 @@ def resolve_hosts(
             hosts[service.config_key] = override
             logger.info(f"Using {override} for {service.purpose} (set in {service.override_field}).")
             continue
-        try:
-            host = _discover(session, domain_api_host, config["account_id"], service, sleep)
-        except AirbyteTracedException as error:
-            if service.required:
-                raise
-            logger.warning(f"{error.message} Streams that need {service.purpose} will fail until then.")
-            continue
+        host = _discover(session, domain_api_host, config["account_id"], service, sleep)
         hosts[service.config_key] = host
         logger.info(f"Discovered {host} for {service.purpose} of account {config['account_id']}.")
     return hosts

@@ -7,9 +7,14 @@ from typing import Any, Mapping
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
+from source_agent_activity.hosts import SELECTED_STREAMS
+
 
 class SourceAgentActivity(YamlDeclarativeSource):
     def __init__(self, catalog=None, config=None, state=None, **kwargs: Any) -> None:
+        if config is not None and catalog is not None:
+            # Tells host discovery which services this read needs (see hosts.ACCOUNT_CONFIG_STREAMS); not persisted.
+            config = {**config, SELECTED_STREAMS: [configured.stream.name for configured in catalog.streams]}
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
