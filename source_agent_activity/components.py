@@ -2,10 +2,12 @@
 
 import logging
 import math
+import threading
+import time
 import weakref
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Iterable, Mapping, MutableMapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, MutableMapping, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -21,6 +23,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
     ConfigTransformation,
 )
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config
 
@@ -209,6 +212,87 @@ def is_cursor_time(value: Any) -> bool:
     return True
 
 
+class WindowProgress:
+    """Counts records and pages per request window, and logs one line when a window is finished.
+
+    The Airbyte sync log is the user's progress bar: that line says the window, its records, pages and seconds,
+    and how many windows remain. Windows run on several threads at once, hence the lock.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], list[float]] = {}
+        self.finished = 0
+        self.expected: Optional[int] = None
+
+    def page(self, response: requests.Response, records: int) -> None:
+        window = _window_of(response)
+        with self._lock:
+            entry = self._open.setdefault(window, [0, 0, self._clock()])
+            entry[0] += records
+            entry[1] += 1
+
+    def finish(self, response: requests.Response) -> None:
+        window = _window_of(response)
+        with self._lock:
+            records, pages, started = self._open.pop(window, [0, 0, self._clock()])
+            self.finished += 1
+            done = self.finished
+        remaining = f", {max(self.expected - done, 0)} to go" if self.expected else ""
+        logger.info(
+            f"status_changes window {window[0]} to {window[1]} done: {int(records)} records in {int(pages)} "
+            f"page(s), {self._clock() - started:.1f} s; {done} window(s) finished{remaining}."
+        )
+
+
+def _window_of(response: requests.Response) -> tuple[str, str]:
+    query = parse_qs(urlsplit(response.request.url or "").query)
+    return (query.get("from") or ["?"])[0], (query.get("to") or ["?"])[0]
+
+
+PROGRESS = WindowProgress()
+
+
+@dataclass
+class LivePersonBackoff(BackoffStrategy):
+    """Wait Retry-After when LivePerson sends it, else 2, 4, 8, 16, 32 s; and tell the user why it waits.
+
+    LivePerson asks for at least 1 s after a 429 and a growing pause after 5xx:
+    https://developers.liveperson.com/retry-and-keepalive-best-practices-overview.html
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    max_wait_seconds: float = 300
+
+    def backoff_time(
+        self,
+        response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
+        attempt_count: int,
+    ) -> Optional[float]:
+        wait = float(2**attempt_count)
+        if isinstance(response_or_exception, requests.Response):
+            reason = f"HTTP {response_or_exception.status_code}"
+            if response_or_exception.status_code == 429:
+                reason = "LivePerson is limiting the request rate (HTTP 429)"
+            retry_after = response_or_exception.headers.get("Retry-After", "")
+            if retry_after.strip().isdigit():
+                wait = float(retry_after)
+                reason += f", Retry-After {retry_after.strip()} s"
+            where = _path_of(response_or_exception.request)
+        else:
+            reason = type(response_or_exception).__name__ if response_or_exception else "no response"
+            where = _path_of(getattr(response_or_exception, "request", None))
+        wait = min(wait, self.max_wait_seconds)
+        logger.info(f"{reason} for {where}: waiting {wait:.0f} s before retry {attempt_count}.")
+        return wait
+
+
+def _path_of(request: Optional[requests.PreparedRequest]) -> str:
+    return urlsplit(request.url or "").path if request is not None else "a request"
+
+
 @dataclass
 class StateChangesExtractor(RecordExtractor):
     """Records of a status-changes page, without a per-record path walk.
@@ -225,6 +309,7 @@ class StateChangesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         body = parsed_body(response)
         if "stateChanges" in body:
+            PROGRESS.page(response, len(body["stateChanges"]))
             return body["stateChanges"]
         records = []
         for agent in body.get("agentsInfo") or []:
@@ -232,6 +317,7 @@ class StateChangesExtractor(RecordExtractor):
             for event in agent.get("statusChangeHistory") or []:
                 records.append({**agent_fields, **event})
         warn_if_v1_page_cut(response, len(records))
+        PROGRESS.page(response, len(records))
         return records
 
 
@@ -280,6 +366,7 @@ class NextLinkOffset(PaginationStrategy):
         references = (body.get("_metadata") or {}).get("references") or []
         href = next((ref.get("href") for ref in references if ref.get("rel") == "next"), None)
         if not href:
+            PROGRESS.finish(response)
             return None
         offsets = parse_qs(urlsplit(href).query).get("offset") or []
         if len(offsets) != 1 or not offsets[0].isdigit():

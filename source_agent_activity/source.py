@@ -1,13 +1,18 @@
-"""The source: the declarative manifest, plus a readable `check` answer."""
+"""The source: the declarative manifest, plus a readable `check` answer and a sync plan in the log."""
 
 import ast
 import logging
-from typing import Any, Mapping
+import math
+from datetime import datetime, timedelta
+from typing import Any, Mapping, Optional
 
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
+from source_agent_activity.components import PROGRESS, format_time
 from source_agent_activity.hosts import SELECTED_STREAMS
+
+logger = logging.getLogger("airbyte")
 
 
 class SourceAgentActivity(YamlDeclarativeSource):
@@ -16,6 +21,27 @@ class SourceAgentActivity(YamlDeclarativeSource):
             # Tells host discovery which services this read needs (see hosts.ACCOUNT_CONFIG_STREAMS); not persisted.
             config = {**config, SELECTED_STREAMS: [configured.stream.name for configured in catalog.streams]}
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
+        if catalog is not None and "__start" in self._config:
+            self._announce_windows(_saved_time(state))
+
+    def _announce_windows(self, saved: Optional[datetime]) -> None:
+        """Log where status_changes starts and how many windows that makes (the progress lines count down)."""
+        config = self._config
+        start, end = _parse(config["__start"]), _parse(config["__end"])
+        if saved is not None:
+            lookback = timedelta(minutes=config.get("lookback_minutes", 120))
+            start = max(saved - lookback, start, _parse(config["__earliest"]))
+            logger.info(
+                f"status_changes resumes from its saved state {format_time(saved)}, re-reading "
+                f"{int(lookback.total_seconds() // 60)} minutes before it (lookback_minutes): "
+                f"from {format_time(start)}."
+            )
+        step = timedelta(days=config.get("window_size_days", 7))
+        PROGRESS.expected = max(math.ceil((end - start) / step), 0)
+        logger.info(
+            f"status_changes will read {format_time(start)} to {format_time(end)} in {PROGRESS.expected} window(s) "
+            f"of up to {step.days} day(s), {config.get('num_workers', 3)} at a time."
+        )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The CDK returns a failure reason as the repr() of a string; give the user the string itself."""
@@ -26,3 +52,21 @@ class SourceAgentActivity(YamlDeclarativeSource):
             except (ValueError, SyntaxError):
                 pass
         return status
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _saved_time(state: Optional[list]) -> Optional[datetime]:
+    for message in state or []:
+        stream = getattr(message, "stream", None)
+        if stream is None or stream.stream_descriptor.name != "status_changes" or stream.stream_state is None:
+            continue
+        value = getattr(stream.stream_state, "time", None)
+        if isinstance(value, str):
+            try:
+                return _parse(value)
+            except ValueError:
+                return None
+    return None
