@@ -1,0 +1,150 @@
+"""Run the real `source-agent-activity` command as a subprocess, the way Airbyte runs it, and read its messages."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
+PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
+
+
+def key_of(record: dict) -> tuple:
+    return tuple(record[name] for name in PRIMARY_KEY)
+
+
+def catalog(*streams: str, incremental: bool = True) -> dict:
+    entries = []
+    for name in streams or ("status_changes",):
+        stream = {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]}
+        if name == "status_changes" and incremental:
+            entries.append(
+                {
+                    "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": ["time"]},
+                    "sync_mode": "incremental",
+                    "destination_sync_mode": "append_dedup",
+                    "cursor_field": ["time"],
+                    "primary_key": [[name] for name in PRIMARY_KEY],
+                }
+            )
+        else:
+            entries.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
+    return {"streams": entries}
+
+
+@dataclass
+class Output:
+    """What one connector process printed, split into Airbyte message kinds."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    messages: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for line in self.stdout.splitlines():
+            if line.startswith("{"):
+                self.messages.append(json.loads(line))
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    def records(self, stream: str = "status_changes") -> list[dict]:
+        return [m["record"]["data"] for m in self.of_type("RECORD") if m["record"]["stream"] == stream]
+
+    @property
+    def states(self) -> list[dict]:
+        return [m["state"] for m in self.of_type("STATE")]
+
+    def last_state(self, stream: str = "status_changes") -> Optional[dict]:
+        for state in reversed(self.states):
+            if state.get("stream", {}).get("stream_descriptor", {}).get("name") == stream:
+                return state
+        return None
+
+    def state_for_next_sync(self) -> list[dict]:
+        latest = {s["stream"]["stream_descriptor"]["name"]: s for s in self.states if "stream" in s}
+        return list(latest.values())
+
+    @property
+    def errors(self) -> list[dict]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"].get("type") == "ERROR"]
+
+    @property
+    def logs(self) -> list[str]:
+        return [m["log"]["message"] for m in self.of_type("LOG")]
+
+    @property
+    def connection_status(self) -> Optional[dict]:
+        statuses = self.of_type("CONNECTION_STATUS")
+        return statuses[-1]["connectionStatus"] if statuses else None
+
+
+class Connector:
+    """The connector CLI bound to a working folder (config, catalog and state files) and a trusted test CA."""
+
+    def __init__(self, workdir: Path, ca_path: str, extra_env: Optional[dict[str, str]] = None):
+        self.workdir = workdir
+        self.env = {**os.environ, "REQUESTS_CA_BUNDLE": str(ca_path), **(extra_env or {})}
+        self._count = 0
+
+    def _write(self, name: str, content: Any) -> str:
+        self._count += 1
+        path = self.workdir / f"{self._count:03d}-{name}.json"
+        path.write_text(json.dumps(content))
+        return str(path)
+
+    def args(self, command: str, config=None, catalog_=None, state=None) -> list[str]:
+        args = [command]
+        if config is not None:
+            args += ["--config", self._write("config", config)]
+        if catalog_ is not None:
+            args += ["--catalog", self._write("catalog", catalog_)]
+        if state is not None:
+            args += ["--state", self._write("state", state)]
+        return args
+
+    def run(self, command: str, config=None, catalog_=None, state=None, timeout: float = 300) -> Output:
+        result = subprocess.run(
+            [COMMAND, *self.args(command, config, catalog_, state)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Output(result.returncode, result.stdout, result.stderr)
+
+    def read(self, config: dict, catalog_: Optional[dict] = None, state=None, timeout: float = 300) -> Output:
+        return self.run("read", config, catalog_ or catalog(), state, timeout)
+
+    def read_and_kill(self, config: dict, after_states: int, catalog_=None, state=None, after_records: int = 0) -> Output:
+        """Start a read and SIGKILL it once it has printed `after_states` state messages and `after_records` records.
+
+        Reads stdout line by line, so the kill lands at a point the test chose, not after a sleep. Returns what the
+        process printed before it died.
+        """
+        process = subprocess.Popen(
+            [COMMAND, *self.args("read", config, catalog_ or catalog(), state)],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        lines, states, records = [], 0, 0
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            kind = line[:20]
+            states += '"type":"STATE"' in kind
+            records += '"type":"RECORD"' in kind
+            if states >= after_states and records >= after_records:
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait(timeout=60)
+        process.stdout.close()
+        return Output(process.returncode, "".join(lines), "")
