@@ -7,7 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
@@ -122,8 +122,8 @@ class Connector:
     def read(self, config: dict, catalog_: Optional[dict] = None, state=None, timeout: float = 300) -> Output:
         return self.run("read", config, catalog_ or catalog(), state, timeout)
 
-    def read_and_kill(self, config: dict, after_states: int, catalog_=None, state=None, after_records: int = 0) -> Output:
-        """Start a read and SIGKILL it once it has printed `after_states` state messages and `after_records` records.
+    def read_and_kill(self, config: dict, until: Callable[[dict], bool], catalog_=None, state=None) -> Output:
+        """Start a read and SIGKILL it as soon as it prints a message for which `until` is true.
 
         Reads stdout line by line, so the kill lands at a point the test chose, not after a sleep. Returns what the
         process printed before it died.
@@ -135,16 +135,23 @@ class Connector:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        lines, states, records = [], 0, 0
+        lines = []
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            kind = line[:20]
-            states += '"type":"STATE"' in kind
-            records += '"type":"RECORD"' in kind
-            if states >= after_states and records >= after_records:
+            if line.startswith("{") and until(json.loads(line)):
                 process.send_signal(signal.SIGKILL)
                 break
         process.wait(timeout=60)
         process.stdout.close()
         return Output(process.returncode, "".join(lines), "")
+
+
+def state_time(message: dict) -> Optional[str]:
+    """The status_changes cursor in a STATE message, else None."""
+    if message.get("type") != "STATE":
+        return None
+    stream = message["state"].get("stream", {})
+    if stream.get("stream_descriptor", {}).get("name") != "status_changes":
+        return None
+    return (stream.get("stream_state") or {}).get("time")

@@ -90,9 +90,7 @@ class LivePersonApi:
         self._faults = faults
         self._log = log
         self.latency_ms = config.latency_ms
-        oauth1 = OAuth1Verifier(
-            config.app_key, config.app_secret, config.access_token, config.access_token_secret
-        )
+        oauth1 = OAuth1Verifier(config.app_key, config.app_secret, config.access_token, config.access_token_secret)
         tokens = TokenStore(config.token_ttl_seconds)
         self.auth = Authenticator(config.client_id, config.client_secret, tokens, oauth1)
         self.host = ""

@@ -58,9 +58,7 @@ def bearer_token(request: Request) -> str | None:
 class Authenticator:
     """Checks API calls and answers token requests for the account's one set of credentials."""
 
-    def __init__(
-        self, client_id: str, client_secret: str, tokens: TokenStore, oauth1: OAuth1Verifier
-    ) -> None:
+    def __init__(self, client_id: str, client_secret: str, tokens: TokenStore, oauth1: OAuth1Verifier) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
         self.tokens = tokens

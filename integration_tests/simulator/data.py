@@ -162,9 +162,7 @@ class ActivityGenerator:
             )
             previous_time = time_text
         logout_time = format_ms(logout_ms)
-        yield self._row(
-            identity, logout_ms, logout_time, session_id, sequence + 1, LOGOUT, 0, NO_REASON, None
-        )
+        yield self._row(identity, logout_ms, logout_time, session_id, sequence + 1, LOGOUT, 0, NO_REASON, None)
 
     def _reason(self, state: int, day: int, rng: random.Random) -> tuple[int, str | None]:
         """Away usually carries a custom reason, occupied sometimes; otherwise -1 and ""."""
@@ -220,13 +218,18 @@ def row_of_injected(record: dict) -> Row:
     return Row(key, time_ms, time_ms, dict(record))
 
 
+def encode_compact(value: object) -> bytes:
+    """JSON bytes sized to fit: orjson's small results each keep a 4 KiB buffer, ten times their size."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 class EncodedWindow:
     """The result of one query (range + filter) in API order, each record already JSON-encoded."""
 
     __slots__ = ("blobs", "visible_at", "latest_visible_at")
 
     def __init__(self, rows: list[Row]) -> None:
-        self.blobs = [orjson.dumps(row.record) for row in rows]
+        self.blobs = [encode_compact(row.record) for row in rows]
         self.visible_at = [row.visible_at_ms for row in rows]
         self.latest_visible_at = max(self.visible_at, default=0)
 
@@ -241,26 +244,25 @@ class EncodedWindow:
 
 
 class AgentGroupedWindow:
-    """A query result grouped by agent for the v1 format: agent header and encoded events."""
+    """A query result grouped by agent for the v1 format: each agent's identity and encoded events.
+
+    Agents come in a stable hashed order; an agent's identity fields are those of its latest record.
+    """
 
     __slots__ = ("agents", "size")
 
     def __init__(self, rows: list[Row]) -> None:
-        by_agent: dict[int, tuple[dict, list[tuple[int, bytes]]]] = {}
+        events: dict[int, list[tuple[int, bytes]]] = {}
+        identities: dict[int, tuple[int, dict]] = {}  # agentId -> (time of its latest record, agent fields)
         for row in rows:
             record = row.record
             agent_id = record.get("agentId")
-            if agent_id not in by_agent:
-                by_agent[agent_id] = ({}, [])
-            header, events = by_agent[agent_id]
-            if not header or row.time_ms >= header["_time_ms"]:  # the agent's latest identity wins
-                header.update({field: record.get(field) for field in AGENT_FIELDS}, _time_ms=row.time_ms)
-            event = {k: v for k, v in record.items() if k not in AGENT_FIELDS}
-            events.append((row.visible_at_ms, orjson.dumps(event)))
-        ordered = sorted(by_agent.items(), key=lambda item: order_key(int(item[0] or 0), 0, 0, 0))
-        self.agents = [
-            ({k: v for k, v in header.items() if k != "_time_ms"}, events) for _, (header, events) in ordered
-        ]
+            if agent_id not in identities or row.time_ms >= identities[agent_id][0]:
+                identities[agent_id] = (row.time_ms, {field: record.get(field) for field in AGENT_FIELDS})
+            event = {key: value for key, value in record.items() if key not in AGENT_FIELDS}
+            events.setdefault(agent_id, []).append((row.visible_at_ms, encode_compact(event)))
+        agent_order = sorted(events, key=lambda agent_id: order_key(int(agent_id or 0), 0, 0, 0))
+        self.agents = [(identities[agent_id][1], events[agent_id]) for agent_id in agent_order]
         self.size = len(rows)
 
     def visible(self, now_ms: int) -> list[tuple[dict, list[bytes]]]:
@@ -311,9 +313,7 @@ class _BoundedCache:
 class StatusChangeStore:
     """All status changes of the account: generated ones plus records injected by tests."""
 
-    def __init__(
-        self, config: SimulatorConfig, directory: AccountDirectory, unit_cache_size: int = 4096
-    ) -> None:
+    def __init__(self, config: SimulatorConfig, directory: AccountDirectory, unit_cache_size: int = 4096) -> None:
         self._directory = directory
         self._generator = ActivityGenerator(config, directory)
         self._units: OrderedDict[tuple[int, int], list[Row]] = OrderedDict()
@@ -333,18 +333,12 @@ class StatusChangeStore:
     def window(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> EncodedWindow:
         """The v2 result of a query, cached: the pages of one query all read the same window."""
         key = ("v2", start_ms, end_ms, record_filter, self._version)
-        return self._results.get_or_build(
-            key, lambda: EncodedWindow(self.rows(start_ms, end_ms, record_filter))
-        )
+        return self._results.get_or_build(key, lambda: EncodedWindow(self.rows(start_ms, end_ms, record_filter)))
 
-    def agent_window(
-        self, start_ms: int, end_ms: int, record_filter: RecordFilter | None
-    ) -> AgentGroupedWindow:
+    def agent_window(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> AgentGroupedWindow:
         """The v1 result of a query (grouped by agent), cached like ``window``."""
         key = ("v1", start_ms, end_ms, record_filter, self._version)
-        return self._results.get_or_build(
-            key, lambda: AgentGroupedWindow(self.rows(start_ms, end_ms, record_filter))
-        )
+        return self._results.get_or_build(key, lambda: AgentGroupedWindow(self.rows(start_ms, end_ms, record_filter)))
 
     def rows(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> list[Row]:
         """Every record with ``start <= time <= end`` (visible or not yet), in API order."""
@@ -360,9 +354,7 @@ class StatusChangeStore:
         found.sort(key=_by_order_key)
         return found
 
-    def visible_rows(
-        self, start_ms: int, end_ms: int, record_filter: RecordFilter | None, now_ms: int
-    ) -> list[Row]:
+    def visible_rows(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None, now_ms: int) -> list[Row]:
         return [row for row in self.rows(start_ms, end_ms, record_filter) if row.visible_at_ms <= now_ms]
 
     def _candidate_agents(self, record_filter: RecordFilter | None) -> list[Agent]:

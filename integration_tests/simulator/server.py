@@ -7,11 +7,13 @@ The server is quiet: no per-request logging, no tracebacks for clients that hang
 import socket
 import ssl
 import threading
+import traceback
+from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from .messages import Request, Response
+from .messages import Request, Response, json_response
 
 App = Callable[[Request], Response | None]
 IDLE_CONNECTION_SECONDS = 30
@@ -30,18 +32,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.do_handshake()  # in this connection's thread, not in the accept loop
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        parts = urlsplit(self.path)
-        request = Request(
-            method=self.command,
-            path=parts.path,
-            query=parse_qsl(parts.query, keep_blank_values=True),
-            headers=self.headers,
-            body=body,
-            host=self.headers.get("Host") or f"localhost:{self.server.server_port}",
-        )
-        response = self.server.app(request)
+        request = self._read_request()
+        try:
+            response = self.server.app(request)
+        except Exception as error:  # noqa: BLE001 - a simulator bug: answer 500, keep the traceback
+            self.server.errors.append(traceback.format_exc())
+            response = json_response(500, {"internalCode": "SIMULATOR-BUG", "message": repr(error)})
         if response is None:  # a "drop" fault: hang up without a word
             self.close_connection = True
             return
@@ -53,6 +49,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _read_request(self) -> Request:
+        length = int(self.headers.get("Content-Length") or 0)
+        parts = urlsplit(self.path)
+        return Request(
+            method=self.command,
+            path=parts.path,
+            query=parse_qsl(parts.query, keep_blank_values=True),
+            headers=self.headers,
+            body=self.rfile.read(length) if length > 0 else b"",
+            host=self.headers.get("Host") or f"localhost:{self.server.server_port}",
+        )
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
 
@@ -66,6 +74,7 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], context: ssl.SSLContext, app: App) -> None:
         self.app = app
+        self.errors: deque[str] = deque(maxlen=100)  # tracebacks of simulator bugs, newest last
         self._context = context
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()

@@ -39,9 +39,7 @@ class Simulator:
         self._store = StatusChangeStore(self.config, self._directory)
         self._faults = FaultPlan()
         self._log = RequestLog()
-        self._api = LivePersonApi(
-            self.config, self._clock, self._directory, self._store, self._faults, self._log
-        )
+        self._api = LivePersonApi(self.config, self._clock, self._directory, self._store, self._faults, self._log)
         self._control = ControlApi(self)
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -225,9 +223,7 @@ class Simulator:
         """Give the next ``count`` requests to ``endpoint`` (None: any endpoint) the fault ``kind``."""
         self._faults.add(kind, count, endpoint)
 
-    def set_fault_mix(
-        self, mix: dict[str, float], seed: int = 0, endpoint: str | None = "status_changes"
-    ) -> None:
+    def set_fault_mix(self, mix: dict[str, float], seed: int = 0, endpoint: str | None = "status_changes") -> None:
         """Until ``clear_faults``, give each request to ``endpoint`` fault ``kind`` with its probability."""
         self._faults.set_mix(mix, seed, endpoint)
 
@@ -246,6 +242,11 @@ class Simulator:
         self._api.latency_ms = max(0, int(ms))
 
     # What was asked
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of requests the simulator itself failed on (answered 500 SIMULATOR-BUG)."""
+        return [] if self._server is None else list(self._server.errors)
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -94,9 +94,7 @@ def _parse_instant(name: str, value: str, causes: list[str]) -> int | None:
         return None
 
 
-def _parse_int(
-    name: str, value: str | None, default: int, minimum: int, maximum: int | None, causes: list[str]
-) -> int:
+def _parse_int(name: str, value: str | None, default: int, minimum: int, maximum: int | None, causes: list[str]) -> int:
     if value is None:
         return default
     try:
