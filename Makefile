@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test unit-test integration-test lint format demo clean
+.PHONY: help install test unit-test integration-test lint format demo clean docker-test
 
 help:
 	@echo "make demo   - run the connector end to end against the bundled LivePerson simulator"
@@ -41,3 +41,8 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache demo-output
+
+# Build the connector's Docker image and run spec/check/discover/read in it against the simulator.
+# Starts dockerd and builds a local base image when needed (no container registry is reachable here).
+docker-test: $(STAMP)
+	bash docker/ensure-dockerd.sh && bash docker/build-base-image.sh && bash docker/test-image.sh
