@@ -14,6 +14,7 @@ import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
+from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
@@ -25,7 +26,7 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config
+from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_agent_activity import auth
 from source_agent_activity.config_rules import MAX_HISTORY, effective_start, parse_datetime, validate_config
@@ -206,9 +207,73 @@ def is_cursor_time(value: Any) -> bool:
     if not isinstance(value, str) or len(value) < 20 or value[10] != "T":
         return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value).tzinfo is not None
     except ValueError:
         return False
+
+
+class LivePersonTimeParser(DatetimeParser):
+    """Parses cursor values in LivePerson's own time format with `datetime.fromisoformat`.
+
+    The CDK parses every record's cursor with `strptime`, about a tenth of a sync's CPU. For the one shape LivePerson
+    writes (2026-11-25T08:15:30.123Z), `fromisoformat` returns the same datetime several times faster; any other
+    value or format goes to the CDK's parser unchanged. Installed on the status_changes cursor by
+    `speed_up_cursor`.
+    """
+
+    FAST_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+    def parse(self, date: Union[str, int], format: str) -> datetime:
+        if (
+            format == self.FAST_FORMAT
+            and type(date) is str
+            and len(date) == 24
+            and date[10] == "T"
+            and date[19] == "."
+            and date[23] == "Z"
+        ):
+            try:
+                # Python 3.11+ reads the Z as UTC: the same aware datetime strptime + replace(tzinfo=UTC) gives.
+                return datetime.fromisoformat(date)
+            except ValueError:
+                pass
+        return super().parse(date, format)
+
+
+class HashOnceStreamSlice(StreamSlice):
+    """A window whose hash is computed once.
+
+    The CDK's cursor looks up each record's window in a dict, and `StreamSlice.__hash__` serializes the window to JSON
+    and hashes it every time: about a tenth of a sync's CPU. A window never changes, so its hash can be kept.
+    """
+
+    def __init__(self, window: StreamSlice) -> None:
+        super().__init__(partition=window.partition, cursor_slice=window.cursor_slice, extra_fields=window.extra_fields)
+        self._hash = super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+def speed_up_cursor(stream: Any) -> bool:
+    """Give a stream's concurrent cursor cheaper per-record work; True when it was installed.
+
+    Two per-record costs of the CDK's `ConcurrentCursor.observe` have no setting: parsing the cursor with strptime
+    (replaced by `LivePersonTimeParser` in the cursor's state converter) and hashing the record's window (its windows
+    become `HashOnceStreamSlice`). Should a CDK release move these, nothing breaks: records are read exactly the same,
+    only slower, and a unit test notices.
+    """
+    cursor = getattr(stream, "cursor", None)
+    converter = getattr(cursor, "_connector_state_converter", None)
+    if not isinstance(getattr(converter, "_parser", None), DatetimeParser) or not hasattr(cursor, "stream_slices"):
+        return False
+    converter._parser = LivePersonTimeParser()
+    windows = cursor.stream_slices
+
+    def hash_once_windows() -> Iterable[StreamSlice]:
+        return (HashOnceStreamSlice(window) for window in windows())
+
+    cursor.stream_slices = hash_once_windows
     return True
 
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
-from source_agent_activity.components import PROGRESS, format_time
+from source_agent_activity.components import PROGRESS, format_time, speed_up_cursor
 from source_agent_activity.hosts import SELECTED_STREAMS
 
 logger = logging.getLogger("airbyte")
@@ -42,6 +42,12 @@ class SourceAgentActivity(YamlDeclarativeSource):
             f"status_changes will read {format_time(start)} to {format_time(end)} in {PROGRESS.expected} window(s) "
             f"of up to {step.days} day(s), {config.get('num_workers', 3)} at a time."
         )
+
+    def streams(self, config: Mapping[str, Any]) -> list:
+        streams = super().streams(config)
+        for stream in streams:
+            speed_up_cursor(stream)
+        return streams
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """The CDK returns a failure reason as the repr() of a string; give the user the string itself."""

@@ -1,0 +1,107 @@
+"""Fixtures every unit test gets: a fresh token cache on a fake clock, and retries that never really sleep."""
+
+import inspect
+import threading
+from types import SimpleNamespace
+
+import backoff._sync
+import pytest
+import requests_mock.adapter
+from airbyte_cdk.sources.streams.http import rate_limiting
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from source_agent_activity import auth, hosts
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (the token cache measures token lifetimes with it)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class SleepRecorder:
+    """Stands in for time.sleep: remembers each requested pause instead of waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.calls.append(seconds)
+
+    @property
+    def waits(self) -> list[float]:
+        """The pauses that would really have waited (the backoff library also "sleeps" 0 s between some tries)."""
+        return [seconds for seconds in self.calls if seconds > 0]
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
+    """No test waits: the CDK's retry handlers and the connector's own retry loops record their pauses here."""
+    recorder = SleepRecorder()
+    fake_time = SimpleNamespace(sleep=recorder)
+    # The `backoff` library sleeps between DefaultBackoffException retries; the CDK sleeps itself for Retry-After.
+    monkeypatch.setattr(backoff._sync, "time", fake_time)
+    monkeypatch.setattr(rate_limiting, "time", fake_time)
+    # Host discovery binds time.sleep as a default argument, wherever it is called from: replace that default.
+    _replace_default(monkeypatch, hosts.resolve_hosts, "sleep", recorder)
+    return recorder
+
+
+def _replace_default(monkeypatch: pytest.MonkeyPatch, function, name: str, value) -> None:
+    assert name in inspect.signature(function).parameters, f"{function.__name__} has no {name} parameter any more"
+    parameters = inspect.signature(function).parameters.values()
+    defaults = tuple(
+        value if parameter.name == name else parameter.default
+        for parameter in parameters
+        if parameter.default is not inspect.Parameter.empty and parameter.kind != inspect.Parameter.KEYWORD_ONLY
+    )
+    monkeypatch.setattr(function, "__defaults__", defaults)
+
+
+@pytest.fixture(autouse=True)
+def token_clock(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> FakeClock:
+    """`auth.TOKENS` lives for the whole process: each test gets an empty cache on its own clock."""
+    clock = FakeClock()
+    monkeypatch.setattr(auth, "TOKENS", auth.TokenCache(clock=clock, sleep=sleeps))
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def oauth1_warning_not_yet_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OAuth 1.0a retirement warning is given once per process; each test starts before it."""
+    monkeypatch.setattr(auth, "_warned_oauth1", threading.Event())
+
+
+@pytest.fixture(autouse=True)
+def mocked_responses_point_at_the_sent_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `response.request` the PreparedRequest that was sent, as requests' real HTTPAdapter does.
+
+    requests_mock hands back a proxy object instead. The connector's error handler recognises a retried request by
+    `response.request` (to allow one token refresh per request), which only works with the real identity.
+    """
+    original_send = requests_mock.adapter.Adapter.send
+
+    def send(self, request, **kwargs):
+        response = original_send(self, request, **kwargs)
+        response.request = request
+        return response
+
+    monkeypatch.setattr(requests_mock.adapter.Adapter, "send", send)
+
+
+@pytest.fixture
+def http_mocker() -> HttpMocker:
+    """Mocked LivePerson endpoints; a request no mock matches fails the read, and every mock must be called."""
+    mocker = HttpMocker()
+    with mocker:
+        yield mocker
+    mocker._validate_all_matchers_called()

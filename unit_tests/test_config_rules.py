@@ -1,0 +1,204 @@
+"""Every rule a config must follow: each broken rule is a config error whose message names the field."""
+
+from datetime import UTC, datetime
+
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_agent_activity.config_rules import effective_start, validate_config
+from unit_tests.builders import SECRETS, ConfigBuilder
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def _error_for(config: dict) -> AirbyteTracedException:
+    with pytest.raises(AirbyteTracedException) as raised:
+        validate_config(config, NOW)
+    return raised.value
+
+
+class TestValidConfigs:
+    @pytest.mark.parametrize(
+        "config",
+        [
+            pytest.param(ConfigBuilder().build(), id="oauth2"),
+            pytest.param(ConfigBuilder().with_oauth1().build(), id="oauth1"),
+            pytest.param(ConfigBuilder().without_start_date().without_end_date().build(), id="no dates"),
+            pytest.param(ConfigBuilder().with_start_date("2026-06-01").with_end_date("2026-06-02").build(), id="dates"),
+            pytest.param(ConfigBuilder().with_start_date("2026-06-01T02:00:00+02:00").build(), id="offset"),
+            pytest.param(ConfigBuilder().with_domain("localhost:8443").build(), id="host and port"),
+            pytest.param(ConfigBuilder().with_domain("").build(), id="empty override"),
+            pytest.param(ConfigBuilder().with_agent_id(3811562610).build(), id="one filter"),
+            pytest.param(
+                ConfigBuilder()
+                .with_lookback_minutes(0)
+                .with_window_size_days(28)
+                .with_page_size(5000)
+                .with_num_workers(10)
+                .with_source("x" * 20)
+                .build(),
+                id="edges of ranges",
+            ),
+        ],
+    )
+    def test_given_valid_config_when_validate_then_no_error(self, config: dict) -> None:
+        validate_config(config, NOW)
+
+
+class TestAccountAndCredentials:
+    def test_given_no_account_id_when_validate_then_error_names_account_id(self) -> None:
+        error = _error_for(ConfigBuilder().without_field("account_id").build())
+
+        assert error.failure_type == FailureType.config_error
+        assert error.message.startswith("account_id is missing")
+
+    def test_given_account_id_with_punctuation_when_validate_then_error_names_account_id_and_value(self) -> None:
+        error = _error_for(ConfigBuilder().with_account_id("le-12345678").build())
+
+        assert error.message.startswith("account_id 'le-12345678' is not a LivePerson account id")
+
+    def test_given_no_credentials_when_validate_then_error_names_credentials(self) -> None:
+        error = _error_for(ConfigBuilder().without_field("credentials").build())
+
+        assert error.message.startswith("credentials are missing")
+
+    def test_given_unknown_auth_type_when_validate_then_error_names_auth_type(self) -> None:
+        error = _error_for(ConfigBuilder().with_credential("auth_type", "basic").build())
+
+        assert error.message.startswith("credentials.auth_type 'basic' is not supported")
+
+    @pytest.mark.parametrize("field", ["client_id", "client_secret"])
+    def test_given_empty_oauth2_field_when_validate_then_error_names_it(self, field: str) -> None:
+        error = _error_for(ConfigBuilder().with_credential(field, "  ").build())
+
+        assert error.message.startswith(f"credentials.{field} is missing or empty")
+
+    @pytest.mark.parametrize("field", ["app_key", "app_secret", "access_token", "access_token_secret"])
+    def test_given_missing_oauth1_field_when_validate_then_error_names_it(self, field: str) -> None:
+        credentials = ConfigBuilder().with_oauth1().build()["credentials"]
+        del credentials[field]
+
+        error = _error_for(ConfigBuilder().with_credentials(credentials).build())
+
+        assert error.message.startswith(f"credentials.{field} is missing or empty")
+
+    def test_given_missing_client_secret_when_validate_then_message_shows_no_other_secret(self) -> None:
+        error = _error_for(ConfigBuilder().with_credential("client_secret", "").build())
+
+        assert not [secret for secret in SECRETS if secret in error.message]
+
+
+class TestNumbers:
+    @pytest.mark.parametrize(
+        "field, low, high",
+        [
+            ("lookback_minutes", 0, 1440),
+            ("window_size_days", 1, 28),
+            ("page_size", 1, 5000),
+            ("num_workers", 1, 10),
+        ],
+    )
+    @pytest.mark.parametrize("bad", ["below", "above", "text", "bool", "float"])
+    def test_given_value_outside_range_when_validate_then_error_names_field_and_range(
+        self, field: str, low: int, high: int, bad: str
+    ) -> None:
+        value = {"below": low - 1, "above": high + 1, "text": "7", "bool": True, "float": 2.5}[bad]
+
+        error = _error_for(ConfigBuilder().with_field(field, value).build())
+
+        assert error.message == f"{field} must be a whole number from {low} to {high}, got {value!r}."
+
+
+class TestFilters:
+    def test_given_two_filters_when_validate_then_error_names_both(self) -> None:
+        error = _error_for(ConfigBuilder().with_agent_id(1).with_employee_id("EMP-1").build())
+
+        assert error.message.startswith("agent_id and employee_id are both set")
+
+    def test_given_three_filters_when_validate_then_error_names_all(self) -> None:
+        error = _error_for(ConfigBuilder().with_agent_id(1).with_employee_id("E").with_agent_group_id(2).build())
+
+        assert error.message.startswith("agent_id and employee_id and agent_group_id")
+
+    @pytest.mark.parametrize("field", ["agent_id", "agent_group_id"])
+    def test_given_id_filter_that_is_not_a_number_when_validate_then_error_names_it(self, field: str) -> None:
+        error = _error_for(ConfigBuilder().with_field(field, "abc").build())
+
+        assert error.message == f"{field} must be a whole number (a LivePerson id), got 'abc'."
+
+    def test_given_employee_id_that_is_not_text_when_validate_then_error_names_it(self) -> None:
+        error = _error_for(ConfigBuilder().with_employee_id(1042).build())
+
+        assert error.message == "employee_id must be text, got 1042."
+
+
+class TestSourceAndVersion:
+    @pytest.mark.parametrize("source", ["", "x" * 21, 5])
+    def test_given_source_of_wrong_length_when_validate_then_error_names_source(self, source) -> None:
+        error = _error_for(ConfigBuilder().with_source(source).build())
+
+        assert error.message.startswith("source must be 1 to 20 characters")
+
+    def test_given_unknown_api_version_when_validate_then_error_names_api_version(self) -> None:
+        error = _error_for(ConfigBuilder().with_field("api_version", "3").build())
+
+        assert error.message.startswith("api_version must be")
+
+
+class TestHosts:
+    @pytest.mark.parametrize("field", ["domain", "sentinel_domain", "domain_api_host", "account_config_domain"])
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "https://va.agent-activity.liveperson.net",
+            "va.agent-activity.liveperson.net/api",
+            "user@va.agent-activity.liveperson.net",
+            "va.agent-activity.liveperson.net:0",
+            "va.agent-activity.liveperson.net:70000",
+            "-bad-.liveperson.net",
+        ],
+    )
+    def test_given_override_that_is_not_a_plain_host_when_validate_then_error_names_field(
+        self, field: str, value: str
+    ) -> None:
+        error = _error_for(ConfigBuilder().with_field(field, value).build())
+
+        assert error.message.startswith(f"{field} {value!r} is not a host name")
+
+
+class TestDates:
+    @pytest.mark.parametrize("field", ["start_date", "end_date"])
+    def test_given_unparseable_date_when_validate_then_error_names_field_and_value(self, field: str) -> None:
+        error = _error_for(ConfigBuilder().with_field(field, "yesterday").build())
+
+        assert error.message.startswith(f"{field} 'yesterday' is not a date-time")
+
+    @pytest.mark.parametrize("field", ["start_date", "end_date"])
+    def test_given_date_in_the_future_when_validate_then_error_names_field(self, field: str) -> None:
+        error = _error_for(ConfigBuilder().without_end_date().with_field(field, "2026-06-16T00:00:00Z").build())
+
+        assert error.message.startswith(f"{field} '2026-06-16T00:00:00Z' is in the future")
+
+    @pytest.mark.parametrize("end_date", ["2026-06-01T00:00:00Z", "2026-05-31T00:00:00Z"])
+    def test_given_end_date_not_after_start_date_when_validate_then_error_names_both(self, end_date: str) -> None:
+        error = _error_for(ConfigBuilder().with_start_date("2026-06-01T00:00:00Z").with_end_date(end_date).build())
+
+        assert error.message == f"end_date {end_date!r} must be after start_date '2026-06-01T00:00:00Z'."
+
+
+class TestEffectiveStart:
+    def test_given_start_date_within_180_days_when_effective_start_then_keep_it(self) -> None:
+        start, clamped_from = effective_start(ConfigBuilder().with_start_date("2026-06-01T00:00:00Z").build(), NOW)
+
+        assert (start, clamped_from) == (datetime(2026, 6, 1, tzinfo=UTC), None)
+
+    def test_given_start_date_older_than_180_days_when_effective_start_then_clamp_and_say_from_what(self) -> None:
+        start, clamped_from = effective_start(ConfigBuilder().with_start_date("2025-01-01T00:00:00Z").build(), NOW)
+
+        assert (start, clamped_from) == (datetime(2025, 12, 17, 12, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
+
+    def test_given_no_start_date_when_effective_start_then_180_days_ago(self) -> None:
+        start, clamped_from = effective_start(ConfigBuilder().without_start_date().build(), NOW)
+
+        assert (start, clamped_from) == (datetime(2025, 12, 17, 12, tzinfo=UTC), None)
