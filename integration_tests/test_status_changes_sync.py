@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integration_tests.connector import Connector, key_of, state_time
+from integration_tests.connector import Connector, catalog, key_of, state_time
 
 DAY = timedelta(days=1)
 
@@ -192,3 +192,20 @@ def test_given_bad_access_when_check_then_failed_with_clear_message(case, expect
     assert expected in output.connection_status["message"]
     for secret in (sim.client_secret, "wrong-secret-for-check-test-4f9a1c7e2b"):
         assert secret not in output.stdout + output.stderr
+
+
+def test_given_account_config_host_unknown_when_all_streams_read_then_status_changes_still_syncs(
+    make_simulator, tmp_path
+):
+    sim = make_simulator(domain_overrides={"accountConfigReadOnly": "https://not-a-host.example/x"})
+    start, end = fixed_range(sim, 5)
+    config = sim.connector_config(start_date=rfc3339(start), end_date=rfc3339(end))
+    streams = ("status_changes", "agents", "agent_groups", "status_reasons")
+
+    output = Connector(tmp_path, sim.ca_path).read(config, catalog(*streams))
+
+    assert {key_of(r) for r in output.records()} == {key_of(r) for r in sim.ground_truth(start, end)}
+    failed = " ".join(error["message"] for error in output.errors)
+    assert "accountConfigReadOnly" in failed and "account_config_domain" in failed
+    assert output.records("agents") == []
+    assert sim.request_count("users") == 0

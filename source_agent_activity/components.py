@@ -172,6 +172,13 @@ class LivePersonErrorHandler(DefaultErrorHandler):
             if response.request in self._refreshed:
                 return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, resolution.error_message)
             self._refreshed.add(response.request)
+        elif response.status_code >= 500 and resolution.error_message:
+            # A filter's message cannot see the status code; the user should.
+            return ErrorResolution(
+                resolution.response_action,
+                resolution.failure_type,
+                f"HTTP {response.status_code}: {resolution.error_message}",
+            )
         elif resolution.response_action == ResponseAction.SUCCESS and (self.records_key or self.body_is_list):
             problem = self._body_problem(response)
             if problem:
@@ -183,19 +190,25 @@ class LivePersonErrorHandler(DefaultErrorHandler):
         try:
             body = parsed_body(response)
         except orjson.JSONDecodeError:
-            return f"{where} with a body that is not valid JSON ({len(response.content)} bytes); retrying."
+            return f"{where} with a body that is not valid JSON ({len(response.content)} bytes). {_RETRY_LATER}"
         if self.body_is_list:
-            return None if isinstance(body, list) else f"{where} with a body that is not a JSON list; retrying."
+            return None if isinstance(body, list) else f"{where} with a body that is not a JSON list. {_RETRY_LATER}"
         records = body.get(self.records_key) if isinstance(body, dict) else None
         if not isinstance(records, list):
-            return f"{where} without a '{self.records_key}' list; retrying instead of treating it as empty."
+            return f"{where} without a '{self.records_key}' list, which is not taken as empty. {_RETRY_LATER}"
         if self.records_key == "agentsInfo":
             records = [event for agent in records for event in (agent.get("statusChangeHistory") or [])]
         for record in records:
             if not isinstance(record, dict) or not is_cursor_time(record.get("time")):
                 shown = record.get("time") if isinstance(record, dict) else record
-                return f"{where} with a state change whose time {shown!r} is not a valid date-time; retrying."
+                return f"{where} with a state change whose time {shown!r} is not a valid date-time. {_RETRY_LATER}"
         return None
+
+
+_RETRY_LATER = (
+    "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
+    "LivePerson support if it keeps happening."
+)
 
 
 def _path(response: requests.Response) -> str:
@@ -287,9 +300,13 @@ class WindowProgress:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self, expected: Optional[int] = None) -> None:
+        """Start counting a new sync of `expected` windows (None: unknown)."""
         self._open: dict[tuple[str, str], list[float]] = {}
         self.finished = 0
-        self.expected: Optional[int] = None
+        self.expected = expected
 
     def page(self, response: requests.Response, records: int) -> None:
         window = _window_of(response)

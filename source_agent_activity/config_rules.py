@@ -137,6 +137,11 @@ def _validate_dates(config: Mapping[str, Any], now: datetime) -> None:
                 f"{field} {config[field]!r} is in the future: use a past date-time "
                 "(leave end_date empty to read up to now)."
             )
+    if end is not None and end < now - MAX_HISTORY:
+        raise config_error(
+            f"end_date {config['end_date']!r} is older than the 180 days LivePerson keeps, so there is nothing to "
+            "read: use a later end_date, or leave it empty to read up to now."
+        )
     if start is not None and end is not None and end <= start:
         raise config_error(f"end_date {config['end_date']!r} must be after start_date {config['start_date']!r}.")
 

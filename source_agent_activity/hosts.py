@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import requests
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.config_rules import is_plain_host
 from source_agent_activity.errors import config_error, transient_error
@@ -44,6 +45,8 @@ ACCOUNT_CONFIG = Service(
 ACCOUNT_CONFIG_STREAMS = frozenset({"agents", "agent_groups", "status_reasons"})
 # Where the source puts the names of the streams a read selected (absent for spec, check and discover).
 SELECTED_STREAMS = "__selected_streams"
+# Why accountConfigReadOnly could not be found: those streams then fail with this message, status_changes still syncs.
+ACCOUNT_CONFIG_ERROR = "__account_config_error"
 
 
 def services_needed(config: Mapping[str, Any]) -> list[Service]:
@@ -71,7 +74,16 @@ def resolve_hosts(
             hosts[service.config_key] = override
             logger.info(f"Using {override} for {service.purpose} (set in {service.override_field}).")
             continue
-        host = _discover(session, domain_api_host, config["account_id"], service, sleep)
+        try:
+            host = _discover(session, domain_api_host, config["account_id"], service, sleep)
+        except AirbyteTracedException as error:
+            if service is not ACCOUNT_CONFIG:
+                raise
+            logger.warning(
+                f"{error.message} Only agents, agent_groups and status_reasons need it; status_changes syncs."
+            )
+            hosts[ACCOUNT_CONFIG_ERROR] = error.message or ""
+            continue
         hosts[service.config_key] = host
         logger.info(f"Discovered {host} for {service.purpose} of account {config['account_id']}.")
     return hosts

@@ -4,13 +4,14 @@ import ast
 import logging
 import math
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
 from source_agent_activity.components import PROGRESS, format_time, speed_up_cursor
-from source_agent_activity.hosts import SELECTED_STREAMS
+from source_agent_activity.errors import config_error
+from source_agent_activity.hosts import ACCOUNT_CONFIG_ERROR, ACCOUNT_CONFIG_STREAMS, SELECTED_STREAMS
 
 logger = logging.getLogger("airbyte")
 
@@ -37,7 +38,7 @@ class SourceAgentActivity(YamlDeclarativeSource):
                 f"from {format_time(start)}."
             )
         step = timedelta(days=config.get("window_size_days", 7))
-        PROGRESS.expected = max(math.ceil((end - start) / step), 0)
+        PROGRESS.reset(expected=max(math.ceil((end - start) / step), 0))
         logger.info(
             f"status_changes will read {format_time(start)} to {format_time(end)} in {PROGRESS.expected} window(s) "
             f"of up to {step.days} day(s), {config.get('num_workers', 3)} at a time."
@@ -45,8 +46,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
 
     def streams(self, config: Mapping[str, Any]) -> list:
         streams = super().streams(config)
+        missing_host = self._config.get(ACCOUNT_CONFIG_ERROR)
         for stream in streams:
             speed_up_cursor(stream)
+            if missing_host is not None and stream.name in ACCOUNT_CONFIG_STREAMS:
+                fail_when_read(stream, missing_host)
         return streams
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
@@ -58,6 +62,15 @@ class SourceAgentActivity(YamlDeclarativeSource):
             except (ValueError, SyntaxError):
                 pass
         return status
+
+
+def fail_when_read(stream: Any, message: str) -> None:
+    """Make one stream fail with `message` when it is read, leaving the other streams of the sync untouched."""
+
+    def no_partitions() -> Iterable[Any]:
+        raise config_error(message)
+
+    stream.generate_partitions = no_partitions
 
 
 def _parse(value: str) -> datetime:

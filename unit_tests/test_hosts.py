@@ -111,11 +111,6 @@ class TestDiscovery:
 
         assert hosts["__account_config_host"] == DISCOVERED_ACCOUNT_CONFIG
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: resolve_hosts raises when accountConfigReadOnly cannot be found, which fails status_changes "
-        "too; the issue asks for a warning only",
-    )
     def test_given_account_config_lookup_fails_when_resolve_then_status_changes_hosts_still_resolve(
         self, http_mocker: HttpMocker, sleeps
     ) -> None:

@@ -274,11 +274,6 @@ class TestWindows:
 
         assert record_times(output) == ["2026-06-15T11:59:00.000Z"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: an end_date older than 180 days leaves no window to read; the sync succeeds with nothing "
-        "instead of a config error naming end_date",
-    )
     def test_given_end_date_older_than_180_days_when_read_then_config_error_names_end_date(self) -> None:
         config = ConfigBuilder().with_start_date("2025-01-01T00:00:00Z").with_end_date("2025-02-01T00:00:00Z").build()
 
@@ -510,9 +505,6 @@ class TestErrors:
         assert stream_error(output).failure_type == FailureType.config_error
         assert "limit: must be less than or equal to 5000" in stream_error(output).message
 
-    @pytest.mark.xfail(
-        strict=True, reason="bug: the 400 message shows `causes` as a Python list repr (['...']), not as text"
-    )
     def test_given_400_when_read_then_causes_read_as_plain_text(self, http_mocker: HttpMocker) -> None:
         _given_token(http_mocker)
         http_mocker.get(RequestBuilder.status_changes().build(), ErrorResponse.of(400).build())
@@ -644,11 +636,6 @@ class TestErrors:
 
         http_mocker.assert_number_of_calls(request, 6)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: the 5xx message shows internalCode where the HTTP status belongs ('HTTP AA-5007 ...'), "
-        "and 'HTTP error ' with no status at all when the body is empty",
-    )
     def test_given_503_without_body_on_every_attempt_when_read_then_message_names_the_status(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -715,10 +702,6 @@ class TestErrors:
 
         assert "not valid JSON" in stream_error(output).message
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="bug: after the last retry the message still ends in 'retrying.' (components.py _body_problem)",
-    )
     def test_given_invalid_json_on_every_attempt_when_read_then_final_message_does_not_promise_a_retry(
         self, http_mocker: HttpMocker
     ) -> None:
