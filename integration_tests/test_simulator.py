@@ -13,22 +13,27 @@ import pytest
 import requests
 
 from integration_tests.simulator import Simulator, SimulatorConfig
+from integration_tests.simulator.config import ALL_PERMISSIONS
+from integration_tests.simulator.data import AGENT_FIELDS
 from integration_tests.simulator.oauth1 import (
     authorization_header,
     base_string_uri,
     hmac_sha1_signature,
     signature_base_string,
 )
+from integration_tests.simulator.stats import RequestRecord
 from integration_tests.simulator.times import DAY_MS, format_ms, parse_rfc3339
 
 # A fixed simulator start (a Wednesday afternoon) for tests whose assertions depend on the data.
 PINNED_START = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("agentActivityDomain", "sentinel", "accountConfigReadOnly")
 
 
 def get(sim: Simulator, path: str, token: str | None = None, **params: object) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.get(f"{sim.base_url}{path}", params=params, headers=headers, verify=sim.ca_path, timeout=10)
+    url = f"{sim.base_url}{path}"
+    return requests.get(url, params=params, headers=headers, verify=sim.ca_path, timeout=10)
 
 
 def fetch_token(sim: Simulator, client_secret: str | None = None) -> requests.Response:
@@ -72,9 +77,11 @@ def token(simulator: Simulator) -> str:
 # Domain API
 
 
-@pytest.mark.parametrize("service", ["agentActivityDomain", "sentinel", "accountConfigReadOnly"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_given_known_service_when_domain_api_then_answers_simulator_host(simulator, service):
-    response = get(simulator, f"/api/account/{simulator.account_id}/service/{service}/baseURI.json", version="1.0")
+    path = f"/api/account/{simulator.account_id}/service/{service}/baseURI.json"
+
+    response = get(simulator, path, version="1.0")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -88,10 +95,13 @@ def test_given_all_services_form_when_domain_api_then_lists_every_service(simula
     response = get(simulator, f"/api/account/{simulator.account_id}/service/baseURI.json", version="1.0")
 
     services = {entry["service"]: entry["baseURI"] for entry in response.json()["baseURIs"]}
-    assert services == dict.fromkeys(["agentActivityDomain", "sentinel", "accountConfigReadOnly"], simulator.address)
+    assert services == dict.fromkeys(SERVICES, simulator.address)
 
 
-@pytest.mark.parametrize("account, service", [("99999999", "agentActivityDomain"), ("12345678", "agentactivitydomain")])
+@pytest.mark.parametrize(
+    "account, service",
+    [("99999999", "agentActivityDomain"), ("12345678", "agentactivitydomain")],
+)
 def test_given_unknown_account_or_service_when_domain_api_then_404(simulator, account, service):
     response = get(simulator, f"/api/account/{account}/service/{service}/baseURI.json", version="1.0")
 
@@ -160,12 +170,15 @@ def test_rfc5849_section_3_4_1_1_signature_base_string_is_reproduced():
         ("oauth_nonce", "7d8f3e4a"),
     ]
 
-    base = signature_base_string("POST", base_string_uri("http", "example.com", "/request"), query + body + oauth)
+    uri = base_string_uri("http", "example.com", "/request")
+
+    base = signature_base_string("POST", uri, query + body + oauth)
 
     assert base == (
-        "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D%253D%25253D%26c%2540"
-        "%3D%26c2%3D%26oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHM"
-        "AC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7"
+        "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da"
+        "%26b5%3D%253D%25253D%26c%2540%3D%26c2%3D%26oauth_consumer_key%3D9djdj82h48djs9d2"
+        "%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp"
+        "%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7"
     )
 
 
@@ -194,7 +207,8 @@ def signed_status_changes(sim: Simulator, nonce: str | None = None, timestamp: i
     }
     params = {"v": "2", "source": "oauth1 test", "limit": "3"}
     url = f"{sim.base_url}/api/v2/account/{sim.account_id}/status-changes"
-    header = authorization_header("GET", url, query=params.items(), nonce=nonce, timestamp=timestamp, **credentials)
+    signing = {"query": params.items(), "nonce": nonce, "timestamp": timestamp, **credentials}
+    header = authorization_header("GET", url, **signing)
     return requests.get(url, params=params, headers={"Authorization": header}, verify=sim.ca_path, timeout=10)
 
 
@@ -270,10 +284,9 @@ def test_given_range_rules_broken_when_status_changes_then_400_naming_each(simul
     too_old = {"from": (now - timedelta(days=190)).isoformat(), "to": (now - timedelta(days=170)).isoformat()}
     too_long = {"from": (now - timedelta(days=40)).isoformat(), "to": now.isoformat()}
     reversed_ = {"from": now.isoformat(), "to": (now - timedelta(days=1)).isoformat()}
+    cases = (too_old, too_long, reversed_)
 
-    causes = [
-        status_changes(simulator, token, v=2, source="t", **p).json()["causes"] for p in (too_old, too_long, reversed_)
-    ]
+    causes = [status_changes(simulator, token, v=2, source="t", **p).json()["causes"] for p in cases]
 
     assert causes == [
         ["from: must not be more than 6 months in the past"],
@@ -294,7 +307,7 @@ def test_given_exactly_31_days_when_status_changes_then_accepted(simulator, toke
     ],
 )
 def test_given_missing_permission_when_api_call_then_403(make_simulator, endpoint, path, params):
-    sim = make_simulator(permissions={"status_changes", "users", "agent_groups", "status_reasons"} - {endpoint})
+    sim = make_simulator(permissions=ALL_PERMISSIONS - {endpoint})
 
     response = get(sim, path.format(acct=sim.account_id), sim.issue_token(), **params)
 
@@ -305,7 +318,7 @@ def test_given_missing_permission_when_api_call_then_403(make_simulator, endpoin
 # Status changes: pages, links and ground truth
 
 
-def test_given_window_when_paging_v2_then_pages_add_up_to_ground_truth_and_are_not_time_sorted(simulator, token):
+def test_given_window_when_paging_v2_then_pages_match_ground_truth_and_are_not_time_sorted(simulator, token):
     params = window(simulator, 10)
 
     pages = read_all_v2(simulator, token, limit=200, **params)
@@ -364,12 +377,12 @@ def test_given_next_link_host_then_links_point_to_that_host(make_simulator):
 def test_given_records_exactly_at_window_edges_then_both_edges_included(simulator, token):
     end = simulator.now_ms() - DAY_MS
     start = end - DAY_MS
-    edge = {"agentId": 2_900_000_001, "statusType": 1, "sequenceNumber": 2, "agentGroupId": -1}
+    agent = {"agentId": 2_900_000_001, "statusType": 1, "agentGroupId": -1}
     times = [start - 1, start, start, end, end + 1]  # two records in the same millisecond at the start
-    simulator.add_records([{**edge, "sequenceNumber": 2 + i, "time": format_ms(t)} for i, t in enumerate(times)])
+    simulator.add_records([{**agent, "sequenceNumber": n, "time": format_ms(t)} for n, t in enumerate(times)])
+    params = {"from": format_ms(start), "to": format_ms(end), "agentId": agent["agentId"]}
 
-    body = status_changes(simulator, token, v=2, source="t", limit=5000, agentId=2_900_000_001,
-                          **{"from": format_ms(start), "to": format_ms(end)}).json()  # fmt: skip
+    body = status_changes(simulator, token, v=2, source="t", limit=5000, **params).json()
 
     assert sorted(r["time"] for r in body["stateChanges"]) == [format_ms(start)] * 2 + [format_ms(end)]
 
@@ -379,8 +392,7 @@ def test_given_no_v_then_v1_format_grouped_by_agent(simulator, token):
 
     assert "stateChanges" not in body
     agent = body["agentsInfo"][0]
-    assert set(agent) == {"agentId", "employeeId", "agentLoginName", "agentUserName", "agentGroupId",
-                          "statusChangeHistory"}  # fmt: skip
+    assert set(agent) == {*AGENT_FIELDS, "statusChangeHistory"}
     assert "agentId" not in agent["statusChangeHistory"][0]
 
 
@@ -394,7 +406,10 @@ def test_given_v1_page_over_20_changes_per_agent_day_then_silently_cut(make_simu
     assert len(body["agentsInfo"][0]["statusChangeHistory"]) == 20
 
 
-@pytest.mark.parametrize("param, field", [("agentId", "agentId"), ("groupId", "agentGroupId"), ("empId", "employeeId")])
+@pytest.mark.parametrize(
+    "param, field",
+    [("agentId", "agentId"), ("groupId", "agentGroupId"), ("empId", "employeeId")],
+)
 def test_given_filter_then_only_matching_records(simulator, token, param, field):
     params = window(simulator, 10)
     some = simulator.ground_truth(params["from"], params["to"])
@@ -419,7 +434,11 @@ def test_sessions_look_like_liveperson_sessions(make_simulator):
         if record["sessionId"] != -1:
             sessions.setdefault((record["agentId"], record["sessionId"]), []).append(record)
     login_times = {(r["agentId"], r["time"]) for r in logins}
-    whole_sessions = [s for s in sessions.values() if (s[0]["agentId"], s[0]["prevStatusChangeTime"]) in login_times]
+    whole_sessions = [
+        session
+        for session in sessions.values()
+        if (session[0]["agentId"], session[0]["prevStatusChangeTime"]) in login_times
+    ]
 
     assert logins and all(r["sequenceNumber"] == -1 and r["sessionId"] == -1 for r in logins)
     assert login_times == {(r["agentId"], r["time"]) for r in defaults}
@@ -497,16 +516,19 @@ def test_given_clock_advances_then_later_records_appear(make_simulator):
 
 
 def test_given_late_share_then_late_records_appear_only_after_delay(make_simulator):
-    sim = make_simulator(start_at=PINNED_START, late_share=0.5, late_delay_seconds=3600, token_ttl_seconds=7200)
-    params = {"from": format_ms(sim.now_ms() - 4 * 3_600_000), "to": format_ms(sim.now_ms())}
-    token = sim.issue_token()
-    served_before = len(status_changes(sim, token, v=2, source="t", limit=5000, **params).json()["stateChanges"])
+    sim = make_simulator(start_at=PINNED_START, late_share=0.5, late_delay_seconds=3600)
+    params = window(sim, days=4 / 24)
+
+    def served() -> int:
+        body = status_changes(sim, sim.issue_token(), v=2, source="t", limit=5000, **params).json()
+        return len(body["stateChanges"])
+
+    served_before = served()
     assert served_before == sim.ground_truth_count(params["from"], params["to"])
 
     sim.advance(3601)
 
-    served_after = len(status_changes(sim, token, v=2, source="t", limit=5000, **params).json()["stateChanges"])
-    assert served_after == sim.ground_truth_count(params["from"], params["to"]) > served_before
+    assert served() == sim.ground_truth_count(params["from"], params["to"]) > served_before
 
 
 # Faults
@@ -566,7 +588,9 @@ def test_given_body_faults_then_200_with_damaged_body(simulator, token):
     simulator.add_fault("no_state_changes")
     simulator.add_fault("bad_record_time")
 
-    empty, missing, bad = (status_changes(simulator, token, v=2, source="t", **window(simulator, 5)) for _ in range(3))
+    params = {"v": 2, "source": "t", **window(simulator, 5)}
+
+    empty, missing, bad = (status_changes(simulator, token, **params) for _ in range(3))
 
     assert (empty.status_code, empty.content) == (200, b"")
     assert "stateChanges" not in missing.json() and "_metadata" in missing.json()
@@ -579,7 +603,8 @@ def test_given_expire_token_fault_then_that_token_stays_rejected_and_new_one_wor
 
     assert status_changes(simulator, token, v=2, source="t").status_code == 401
     assert status_changes(simulator, token, v=2, source="t").status_code == 401
-    assert status_changes(simulator, fetch_token(simulator).json()["access_token"], v=2, source="t").status_code == 200
+    new_token = fetch_token(simulator).json()["access_token"]
+    assert status_changes(simulator, new_token, v=2, source="t").status_code == 200
 
 
 def test_given_fault_for_other_endpoint_then_only_that_endpoint_fails(simulator, token):
@@ -622,9 +647,14 @@ def test_request_log_records_endpoint_query_auth_and_status(simulator, token):
 
     log = simulator.requests
 
-    assert (log[0].endpoint, log[0].method, log[0].query, log[0].auth, log[0].status) == (
-        "status_changes", "GET", {"v": "2", "source": "t", "limit": "7"}, "Bearer", 200,
-    )  # fmt: skip
+    assert log[0] == RequestRecord(
+        endpoint="status_changes",
+        method="GET",
+        path=f"/api/v2/account/{simulator.account_id}/status-changes",
+        query={"v": "2", "source": "t", "limit": "7"},
+        auth="Bearer",
+        status=200,
+    )
     assert (log[1].endpoint, log[1].auth, log[1].status) == ("token", None, 401)
     assert simulator.request_count() == 2 and simulator.request_count("token", status=401) == 1
     assert simulator.stats()["by_endpoint_status"] == {"status_changes": {"200": 1}, "token": {"401": 1}}

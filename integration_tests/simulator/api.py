@@ -25,6 +25,8 @@ _ACCOUNT = r"/api/account/(?P<account>[^/]+)"
 
 @dataclass(frozen=True)
 class Route:
+    """One LivePerson endpoint: its name in counters and fault targeting, method, path and handler."""
+
     endpoint: str
     method: str
     pattern: re.Pattern
@@ -74,6 +76,8 @@ def find_route(path: str) -> tuple[Route, re.Match] | tuple[None, None]:
 
 
 class LivePersonApi:
+    """Answers LivePerson requests from the account's data, applying injected faults and latency."""
+
     def __init__(
         self,
         config: SimulatorConfig,
@@ -90,7 +94,12 @@ class LivePersonApi:
         self._faults = faults
         self._log = log
         self.latency_ms = config.latency_ms
-        oauth1 = OAuth1Verifier(config.app_key, config.app_secret, config.access_token, config.access_token_secret)
+        oauth1 = OAuth1Verifier(
+            config.app_key,
+            config.app_secret,
+            config.access_token,
+            config.access_token_secret,
+        )
         tokens = TokenStore(config.token_ttl_seconds)
         self.auth = Authenticator(config.client_id, config.client_secret, tokens, oauth1)
         self.host = ""
@@ -122,7 +131,9 @@ class LivePersonApi:
         )
         return response
 
-    def _answer(self, route: Route | None, match: re.Match | None, request: Request, fault: str | None):
+    def _answer(
+        self, route: Route | None, match: re.Match | None, request: Request, fault: str | None
+    ) -> Response | None:
         if fault == "drop":
             return None
         if fault == "expire_token":

@@ -36,6 +36,11 @@ class TokenStore:
             expiry = self._expiry_ms.get(token)
         return expiry is not None and now_ms < expiry
 
+    def issued(self) -> list[str]:
+        """Every token handed out so far, oldest first (read-only: for tests that look for leaks)."""
+        with self._lock:
+            return list(self._expiry_ms)
+
     def expire(self, token: str) -> None:
         with self._lock:
             if token in self._expiry_ms:
@@ -58,7 +63,13 @@ def bearer_token(request: Request) -> str | None:
 class Authenticator:
     """Checks API calls and answers token requests for the account's one set of credentials."""
 
-    def __init__(self, client_id: str, client_secret: str, tokens: TokenStore, oauth1: OAuth1Verifier) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        tokens: TokenStore,
+        oauth1: OAuth1Verifier,
+    ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
         self.tokens = tokens

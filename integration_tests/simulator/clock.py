@@ -12,6 +12,8 @@ from .times import to_datetime, to_ms
 
 
 class SimulatorClock:
+    """Wall-clock time shifted by an offset; ``start_at`` pins where the simulator's time begins."""
+
     def __init__(self, start_at: datetime | None = None) -> None:
         self._lock = threading.Lock()
         self._offset_ms = 0 if start_at is None else to_ms(start_at) - self._wall_ms()

@@ -64,6 +64,3 @@ class SimulatorConfig:
         per_day = expected_records_per_agent_day(base.sessions_per_day, base.changes_per_session)
         per_agent = days * per_day
         return dataclasses.replace(base, agents=max(1, math.ceil(total_records / per_agent)))
-
-    def replace(self, **overrides) -> "SimulatorConfig":
-        return dataclasses.replace(self, **overrides)

@@ -20,6 +20,8 @@ FILTERS = ("agentId", "empId", "groupId")
 
 
 class ControlApi:
+    """Maps ``/_simulator/<name>`` to the ``Simulator`` method of the same purpose."""
+
     def __init__(self, simulator: "Simulator") -> None:
         self._sim = simulator
         self._routes = {

@@ -27,6 +27,7 @@ HOUR_MS = 3_600_000
 SESSION_ID_BASE = 3_000_000_000
 _MASK64 = (1 << 64) - 1
 _LATE_SCALE = 1_000_000
+UNIT_CACHE_SIZE = 4096  # (agent, day) units kept; query results have their own, larger cache
 
 STATUS_CHANGE, LOGIN, LOGOUT = 1, 3, 4  # statusType
 NO_REASON = (0, None)  # statusReasonId / statusReasonText of login, default state and logout
@@ -50,6 +51,14 @@ class RecordFilter(NamedTuple):
 
     field: str  # "agentId" | "employeeId" | "agentGroupId"
     value: int | str
+
+
+class Selection(NamedTuple):
+    """Which records a query asks for: ``start <= time <= end`` (ms, inclusive) and a filter."""
+
+    start_ms: int
+    end_ms: int
+    record_filter: RecordFilter | None = None
 
 
 def order_key(agent_id: int, time_ms: int, status_type: int, sequence_number: int) -> int:
@@ -161,8 +170,9 @@ class ActivityGenerator:
                 previous_time,
             )
             previous_time = time_text
+        sequence += 1
         logout_time = format_ms(logout_ms)
-        yield self._row(identity, logout_ms, logout_time, session_id, sequence + 1, LOGOUT, 0, NO_REASON, None)
+        yield self._row(identity, logout_ms, logout_time, session_id, sequence, LOGOUT, 0, NO_REASON, None)
 
     def _reason(self, state: int, day: int, rng: random.Random) -> tuple[int, str | None]:
         """Away usually carries a custom reason, occupied sometimes; otherwise -1 and ""."""
@@ -313,11 +323,10 @@ class _BoundedCache:
 class StatusChangeStore:
     """All status changes of the account: generated ones plus records injected by tests."""
 
-    def __init__(self, config: SimulatorConfig, directory: AccountDirectory, unit_cache_size: int = 4096) -> None:
+    def __init__(self, config: SimulatorConfig, directory: AccountDirectory) -> None:
         self._directory = directory
         self._generator = ActivityGenerator(config, directory)
         self._units: OrderedDict[tuple[int, int], list[Row]] = OrderedDict()
-        self._unit_cache_size = unit_cache_size
         self._units_lock = threading.Lock()
         self._injected: list[Row] = []
         self._version = 0
@@ -330,18 +339,19 @@ class StatusChangeStore:
             self._version += 1
         self._results.clear()
 
-    def window(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> EncodedWindow:
+    def window(self, selection: Selection) -> EncodedWindow:
         """The v2 result of a query, cached: the pages of one query all read the same window."""
-        key = ("v2", start_ms, end_ms, record_filter, self._version)
-        return self._results.get_or_build(key, lambda: EncodedWindow(self.rows(start_ms, end_ms, record_filter)))
+        key = ("v2", selection, self._version)
+        return self._results.get_or_build(key, lambda: EncodedWindow(self.rows(selection)))
 
-    def agent_window(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> AgentGroupedWindow:
+    def agent_window(self, selection: Selection) -> AgentGroupedWindow:
         """The v1 result of a query (grouped by agent), cached like ``window``."""
-        key = ("v1", start_ms, end_ms, record_filter, self._version)
-        return self._results.get_or_build(key, lambda: AgentGroupedWindow(self.rows(start_ms, end_ms, record_filter)))
+        key = ("v1", selection, self._version)
+        return self._results.get_or_build(key, lambda: AgentGroupedWindow(self.rows(selection)))
 
-    def rows(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None) -> list[Row]:
-        """Every record with ``start <= time <= end`` (visible or not yet), in API order."""
+    def rows(self, selection: Selection) -> list[Row]:
+        """Every selected record (visible or not yet), in API order."""
+        start_ms, end_ms, record_filter = selection
         matches = _matcher(record_filter)
         found = [row for row in self._injected if start_ms <= row.time_ms <= end_ms and matches(row.record)]
         # Night sessions start on the previous day and cross midnight.
@@ -354,8 +364,8 @@ class StatusChangeStore:
         found.sort(key=_by_order_key)
         return found
 
-    def visible_rows(self, start_ms: int, end_ms: int, record_filter: RecordFilter | None, now_ms: int) -> list[Row]:
-        return [row for row in self.rows(start_ms, end_ms, record_filter) if row.visible_at_ms <= now_ms]
+    def visible_rows(self, selection: Selection, now_ms: int) -> list[Row]:
+        return [row for row in self.rows(selection) if row.visible_at_ms <= now_ms]
 
     def _candidate_agents(self, record_filter: RecordFilter | None) -> list[Agent]:
         agents = self._directory.agents
@@ -378,7 +388,7 @@ class StatusChangeStore:
         rows = self._generator.unit(agent, day)
         with self._units_lock:
             self._units[key] = rows
-            if len(self._units) > self._unit_cache_size:
+            if len(self._units) > UNIT_CACHE_SIZE:
                 self._units.popitem(last=False)
         return rows
 

@@ -20,63 +20,15 @@ AGENT_ID_BASE = 2_800_000_000  # LivePerson user ids are longs beyond 2^31
 GROUP_ID_BASE = 1_700_000_000
 ADMIN_USER_ID = 2_799_999_901
 
-_FIRST_NAMES = (
-    "Ava",
-    "Ben",
-    "Chloe",
-    "Dev",
-    "Elena",
-    "Farid",
-    "Grace",
-    "Hiro",
-    "Ines",
-    "Jonas",
-    "Kemal",
-    "Lea",
-    "Mateo",
-    "Nora",
-    "Omar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sven",
-    "Tara",
-    "Umar",
-    "Vera",
-    "Wei",
-    "Yara",
+_FIRST_NAMES = tuple(
+    "Ava Ben Chloe Dev Elena Farid Grace Hiro Ines Jonas Kemal Lea Mateo Nora Omar Priya Quinn Rosa "
+    "Sven Tara Umar Vera Wei Yara".split()
 )
-_LAST_NAMES = (
-    "Adler",
-    "Brandt",
-    "Costa",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Garcia",
-    "Haddad",
-    "Ito",
-    "Jensen",
-    "Kowalski",
-    "Larsen",
-    "Moreau",
-    "Nakamura",
-    "Okafor",
-    "Petrov",
-    "Rossi",
-    "Silva",
-    "Tanaka",
+_LAST_NAMES = tuple(
+    "Adler Brandt Costa Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Larsen Moreau Nakamura "
+    "Okafor Petrov Rossi Silva Tanaka".split()
 )
-_GROUP_NAMES = (
-    "Sales",
-    "Support",
-    "Billing",
-    "Retention",
-    "VIP Care",
-    "Escalations",
-    "Onboarding",
-    "Tech Tier 2",
-)
+_GROUP_NAMES = ("Sales", "Support", "Billing", "Retention", "VIP Care", "Escalations", "Onboarding", "Tier 2")
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,12 @@ class FaultPlan:
         with self._lock:
             self._queued.append([kind, endpoint, count])
 
-    def set_mix(self, mix: Mapping[str, float], seed: int = 0, endpoint: str | None = "status_changes") -> None:
+    def set_mix(
+        self,
+        mix: Mapping[str, float],
+        seed: int = 0,
+        endpoint: str | None = "status_changes",
+    ) -> None:
         cumulative, table = 0.0, []
         for kind, probability in mix.items():
             _check(kind, endpoint)

@@ -8,7 +8,7 @@ from .api import LivePersonApi
 from .clock import SimulatorClock
 from .config import SimulatorConfig
 from .control import PREFIX, ControlApi
-from .data import RecordFilter, Row, StatusChangeStore
+from .data import RecordFilter, Row, Selection, StatusChangeStore
 from .directory import AccountDirectory
 from .faults import FaultPlan
 from .messages import Request, Response
@@ -39,7 +39,14 @@ class Simulator:
         self._store = StatusChangeStore(self.config, self._directory)
         self._faults = FaultPlan()
         self._log = RequestLog()
-        self._api = LivePersonApi(self.config, self._clock, self._directory, self._store, self._faults, self._log)
+        self._api = LivePersonApi(
+            self.config,
+            self._clock,
+            self._directory,
+            self._store,
+            self._faults,
+            self._log,
+        )
         self._control = ControlApi(self)
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -175,6 +182,10 @@ class Simulator:
         """A valid bearer token, as if fetched from Sentinel (not counted as a request)."""
         return self._api.auth.tokens.issue(self._clock.now_ms())
 
+    def issued_tokens(self) -> list[str]:
+        """Every bearer token issued so far (by Sentinel or ``issue_token``), oldest first."""
+        return self._api.auth.tokens.issued()
+
     # Clock and data
 
     def now(self) -> datetime:
@@ -205,8 +216,8 @@ class Simulator:
         return len(self._visible_rows(start, end, filters))
 
     def _visible_rows(self, start: Instant, end: Instant, filters: dict[str, object]) -> list[Row]:
-        record_filter = _record_filter(filters)
-        return self._store.visible_rows(to_ms(start), to_ms(end), record_filter, self._clock.now_ms())
+        selection = Selection(to_ms(start), to_ms(end), _record_filter(filters))
+        return self._store.visible_rows(selection, self._clock.now_ms())
 
     def users(self, include_deleted: bool = False) -> list[dict]:
         return self._directory.users_json(include_deleted)
@@ -223,7 +234,12 @@ class Simulator:
         """Give the next ``count`` requests to ``endpoint`` (None: any endpoint) the fault ``kind``."""
         self._faults.add(kind, count, endpoint)
 
-    def set_fault_mix(self, mix: dict[str, float], seed: int = 0, endpoint: str | None = "status_changes") -> None:
+    def set_fault_mix(
+        self,
+        mix: dict[str, float],
+        seed: int = 0,
+        endpoint: str | None = "status_changes",
+    ) -> None:
         """Until ``clear_faults``, give each request to ``endpoint`` fault ``kind`` with its probability."""
         self._faults.set_mix(mix, seed, endpoint)
 

@@ -18,6 +18,8 @@ class RequestRecord(NamedTuple):
 
 
 class RequestLog:
+    """Thread-safe counters per (endpoint, status) and the last ``LOG_SIZE`` requests."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: deque[RequestRecord] = deque(maxlen=LOG_SIZE)

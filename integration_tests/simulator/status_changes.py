@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from .data import RecordFilter, StatusChangeStore
+from .data import RecordFilter, Selection, StatusChangeStore
 from .messages import Request, Response, bad_request
 from .times import DAY_MS, format_ms, format_timeframe, months_before, parse_rfc3339
 
@@ -37,6 +37,10 @@ class StatusChangesQuery:
     filter_param: tuple[str, str] | None  # as the client wrote it, echoed in the links
     limit: int
     offset: int
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.start_ms, self.end_ms, self.record_filter)
 
 
 def parse_query(request: Request, now_ms: int) -> StatusChangesQuery | Response:
@@ -94,7 +98,14 @@ def _parse_instant(name: str, value: str, causes: list[str]) -> int | None:
         return None
 
 
-def _parse_int(name: str, value: str | None, default: int, minimum: int, maximum: int | None, causes: list[str]) -> int:
+def _parse_int(
+    name: str,
+    value: str | None,
+    default: int,
+    minimum: int,
+    maximum: int | None,
+    causes: list[str],
+) -> int:
     if value is None:
         return default
     try:
@@ -140,49 +151,20 @@ class StatusChangesPage:
         return self._render_v1(query, now_ms)
 
     def _render_v2(self, query: StatusChangesQuery, now_ms: int) -> bytes:
-        records = self._store.window(query.start_ms, query.end_ms, query.record_filter).visible(now_ms)
+        records = self._store.window(query.selection).visible(now_ms)
         page = records[query.offset : query.offset + query.limit]
-        return b"".join(
-            (
-                b'{"_metadata":',
-                orjson.dumps(self._metadata(query, len(records))),
-                b',"timeframe":',
-                orjson.dumps(_timeframe(query)),
-                b',"stateChanges":[',
-                b",".join(page),
-                b"]}",
-            )
-        )
+        return _body(self._metadata(query, len(records)), _timeframe(query), b"stateChanges", page)
 
     def _render_v1(self, query: StatusChangesQuery, now_ms: int) -> bytes:
-        agents = self._store.agent_window(query.start_ms, query.end_ms, query.record_filter).visible(now_ms)
+        agents = self._store.agent_window(query.selection).visible(now_ms)
         days = max(1, math.ceil((query.end_ms - query.start_ms) / DAY_MS))
         budget = V1_CHANGES_PER_AGENT_DAY * query.limit * days
-        encoded = []
-        for header, events in agents[query.offset : query.offset + query.limit]:
+        page = []
+        for identity, events in agents[query.offset : query.offset + query.limit]:
             kept = events[:budget]
             budget -= len(kept)
-            encoded.append(
-                b"".join(
-                    (
-                        orjson.dumps(header)[:-1],
-                        b',"statusChangeHistory":[',
-                        b",".join(kept),
-                        b"]}",
-                    )
-                )
-            )
-        return b"".join(
-            (
-                b'{"_metadata":',
-                orjson.dumps(self._metadata(query, len(agents))),
-                b',"timeframe":',
-                orjson.dumps(_timeframe(query)),
-                b',"agentsInfo":[',
-                b",".join(encoded),
-                b"]}",
-            )
-        )
+            page.append(orjson.dumps(identity)[:-1] + b',"statusChangeHistory":[' + b",".join(kept) + b"]}")
+        return _body(self._metadata(query, len(agents)), _timeframe(query), b"agentsInfo", page)
 
     def _metadata(self, query: StatusChangesQuery, total: int) -> dict:
         """``self`` and ``first`` always; ``previous``, ``next`` and ``last`` when they exist."""
@@ -211,6 +193,12 @@ class StatusChangesPage:
             params.append(query.filter_param)
         path = f"/api/v2/account/{self._account_id}/status-changes"
         return f"http://{self._link_host}{path}?{urlencode(params, safe=':', quote_via=quote)}"
+
+
+def _body(metadata: dict, timeframe: dict, list_name: bytes, items: list[bytes]) -> bytes:
+    """``{"_metadata", "timeframe", list_name: [items]}`` around items that are already JSON."""
+    head = orjson.dumps({"_metadata": metadata, "timeframe": timeframe})[:-1]
+    return head + b',"' + list_name + b'":[' + b",".join(items) + b"]}"
 
 
 def _timeframe(query: StatusChangesQuery) -> dict:

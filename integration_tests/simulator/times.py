@@ -12,7 +12,10 @@ from functools import lru_cache
 
 DAY_MS = 86_400_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})")
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})"  # date "T" time
+    r"(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})"  # optional fraction, then Z or offset
+)
 
 
 def parse_rfc3339(text: str) -> int:
