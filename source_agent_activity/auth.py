@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Optional
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
 from source_agent_activity.errors import config_error, system_error, transient_error
 
@@ -99,6 +100,8 @@ class TokenCache:
             message = f"LivePerson's login service ({sentinel_host}) answered without an access token."
             raise system_error(message) from None
         margin = min(REFRESH_MARGIN_SECONDS, lifetime / 10)
+        # Tokens are not config values, so the CDK would not mask them in logs (debug logs show request headers).
+        add_to_secrets(str(value))
         return _Token(value=str(value), refresh_at=self._clock() + lifetime - margin)
 
 
