@@ -13,7 +13,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 from requests_mock import ANY as ANY_URL
 
-from source_agent_activity.run import run
+from source_agent_activity.run import GIL_SWITCH_INTERVAL_SECONDS, run
 from unit_tests.builders import (
     SECRETS,
     ConfigBuilder,
@@ -140,6 +140,14 @@ class TestReadWithBadConfig:
 
 @freeze_time(NOW)
 class TestGoodConfig:
+    def test_given_any_command_when_run_then_gil_switch_interval_is_the_measured_one(self, capsys, monkeypatch) -> None:
+        monkeypatch.setattr("sys.setswitchinterval", lambda seconds: calls.append(seconds))
+        calls: list[float] = []
+
+        _run(["spec"])
+
+        assert calls == [GIL_SWITCH_INTERVAL_SECONDS] and GIL_SWITCH_INTERVAL_SECONDS == 0.05
+
     def test_given_spec_command_when_run_then_print_the_spec(self, capsys) -> None:
         _run(["spec"])
 
