@@ -40,9 +40,16 @@ demo: $(STAMP)
 	$(BIN)/python -m integration_tests.demo
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache demo-output
+	rm -rf $(VENV) .venv-pyairbyte build dist *.egg-info .pytest_cache .ruff_cache demo-output
 
 # Build the connector's Docker image and run spec/check/discover/read in it against the simulator.
 # Starts dockerd and builds a local base image when needed (no container registry is reachable here).
 docker-test: $(STAMP)
 	bash docker/ensure-dockerd.sh && bash docker/build-base-image.sh && bash docker/test-image.sh
+
+# Throughput, CPU, memory and requests of the connector's read against a minimal floor client, on the simulator.
+# Takes about 4 minutes on 2 CPUs and writes docs/performance.md; `$(BIN)/python -m benchmarks.run --quick` is a
+# 30-second smoke test that writes benchmarks/results/performance-quick.md instead.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run

@@ -38,17 +38,21 @@ class _Token:
 
 
 class TokenCache:
-    """One OAuth 2.0 token per (sentinel host, account, client id), shared by every stream and worker thread."""
+    """One OAuth 2.0 token per (sentinel host, account, client id, secret), shared by every stream and worker thread.
+
+    The secret is part of the key (in memory only) so that a source built with other credentials in the same process
+    never reuses a token it would not get itself.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self._clock = clock
         self._sleep = sleep
-        self._tokens: dict[tuple[str, str, str], _Token] = {}
+        self._tokens: dict[tuple[str, str, str, str], _Token] = {}
         self._lock = threading.Lock()
         self.session = requests.Session()
 
     def get(self, sentinel_host: str, account_id: str, client_id: str, client_secret: str) -> str:
-        key = (sentinel_host, account_id, client_id)
+        key = (sentinel_host, account_id, client_id, client_secret)
         with self._lock:
             token = self._tokens.get(key)
             if token is None or self._clock() >= token.refresh_at:
@@ -56,9 +60,9 @@ class TokenCache:
                 self._tokens[key] = token
             return token.value
 
-    def discard(self, sentinel_host: str, account_id: str, client_id: str, rejected: str) -> None:
+    def discard(self, sentinel_host: str, account_id: str, client_id: str, client_secret: str, rejected: str) -> None:
         """Forget a token the API rejected (unless another thread already replaced it)."""
-        key = (sentinel_host, account_id, client_id)
+        key = (sentinel_host, account_id, client_id, client_secret)
         with self._lock:
             token = self._tokens.get(key)
             if token is not None and token.value == rejected:

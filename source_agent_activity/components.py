@@ -101,7 +101,7 @@ class OAuth2ClientCredentials(DeclarativeAuthenticator):
 
     def refresh_and_set_access_token(self) -> None:
         if self._last_sent is not None:
-            auth.TOKENS.discard(*self._key()[:3], rejected=self._last_sent)
+            auth.TOKENS.discard(*self._key(), rejected=self._last_sent)
 
 
 @dataclass

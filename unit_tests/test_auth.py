@@ -129,7 +129,7 @@ class TestTokenFetch:
         )
         _get_token()
 
-        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, rejected=TOKEN_A)
+        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
 
         assert _get_token() == TOKEN_B
 
@@ -137,9 +137,22 @@ class TestTokenFetch:
         http_mocker.post(RequestBuilder.token().build(), TokenResponse().with_access_token(TOKEN_B).build())
         _get_token()
 
-        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, rejected=TOKEN_A)
+        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
 
         assert _get_token() == TOKEN_B
+
+    def test_given_token_for_one_secret_when_other_secret_asks_then_it_gets_its_own_answer(self, requests_mock) -> None:
+        def answer(request, context):
+            if f"client_secret={CLIENT_SECRET}" in request.text:
+                return {"access_token": TOKEN_A, "expires_in": 3600}
+            context.status_code = 401
+            return {"error": "invalid_client"}
+
+        requests_mock.post(f"https://{SENTINEL_HOST}/sentinel/api/v2/account/{ACCOUNT_ID}/app/token", json=answer)
+        _get_token()
+
+        with pytest.raises(AirbyteTracedException):
+            auth.TOKENS.get(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, "unit-other-secret-0b9e4d7a31")
 
     def test_given_wrong_client_secret_when_get_token_then_config_error_names_the_fields(
         self, http_mocker: HttpMocker

@@ -1,0 +1,720 @@
+"""`make bench`: the connector's real `read` against the floor client, side by side, on the bundled simulator.
+
+For each scale a simulator runs as its own process (its CPU is not charged to the clients) on loopback. Every
+repetition runs both clients as subprocesses, one after the other, on the same date range: the connector's CLI
+(full refresh of status_changes, output to a file) and `benchmarks/floor_client.py` (the least work any client must
+do). Wall time, CPU time and peak RSS come from `os.wait4`, HTTP requests from the simulator's counters. Both must
+write the same records (count and primary keys) as the simulator's ground truth, else the run fails. Then the latency
+case: a sparse account with 200 ms per request, the connector at several num_workers.
+
+    .venv/bin/python -m benchmarks.run                     # what `make bench` runs; writes docs/performance.md
+    .venv/bin/python -m benchmarks.run --quick             # smoke test: 20k records, 1 repetition
+    .venv/bin/python -m benchmarks.run --scales 100000 --repeat 5 --latency-workers ""
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import orjson
+import requests
+
+from benchmarks.floor_client import DAY_MS, format_ms, parse_ms, windows
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CONNECTOR = BIN / "source-agent-activity"
+DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
+RESULTS = ROOT / "benchmarks" / "results"
+PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
+CONNECTOR_MAX_HISTORY = timedelta(days=180)  # the connector moves older start dates forward to now - 180 days
+DISCOVERY_AND_TOKEN = 3  # two Domain API lookups (agentActivityDomain, sentinel) and one token
+PLACEHOLDER = "(filled in by the profiling notes)"
+WHERE_THE_TIME_GOES = "## Where the time goes"
+CLIENTS = ("floor", "connector")
+
+
+# Running things
+
+
+@dataclass
+class Measurement:
+    """One client run: what it wrote, what it cost, what it asked."""
+
+    client: str
+    label: str
+    repetition: int
+    records: int
+    states: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    requests: int
+    requests_by_endpoint: dict[str, int]
+    server_cpu_s: float
+    num_workers: Optional[int] = None
+    code: str = ""  # fingerprint of source_agent_activity/ when the connector ran
+    digest: int = field(default=0, repr=False)
+
+
+class BenchmarkError(RuntimeError):
+    pass
+
+
+class SimulatorProcess:
+    """`python -m integration_tests.simulator ...` in its own process, steered over its control endpoints."""
+
+    def __init__(self, name: str, arguments: list[str], workdir: Path) -> None:
+        self.name = name
+        self.arguments = arguments
+        self.workdir = workdir
+        self.process: Optional[subprocess.Popen] = None
+        self.info: dict[str, Any] = {}
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "integration_tests.simulator", *self.arguments]
+
+    def __enter__(self) -> "SimulatorProcess":
+        info_file = self.workdir / f"simulator-{self.name}.json"
+        info_file.unlink(missing_ok=True)
+        log = open(self.workdir / f"simulator-{self.name}.log", "wb")
+        self.process = subprocess.Popen(
+            [*self.command, "--info-file", str(info_file)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 120
+        while not self.info:
+            if self.process.poll() is not None:
+                raise BenchmarkError(f"the simulator exited with {self.process.returncode}: see {log.name}")
+            if time.monotonic() > deadline:
+                raise BenchmarkError(f"the simulator wrote no {info_file} within 120 s")
+            try:
+                self.info = json.loads(info_file.read_text())
+            except (FileNotFoundError, ValueError):
+                time.sleep(0.05)
+        self.session.verify = self.info["ca_path"]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.session.close()
+
+    def control(self, method: str, path: str, **params: str) -> Any:
+        response = self.session.request(method, self.info["control_url"] + path, params=params, timeout=600)
+        if response.status_code != 200:
+            raise BenchmarkError(f"{method} /_simulator/{path} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the simulator process has used so far (from /proc)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_measured(command: list[str], env: dict[str, str], stdout: Path, stderr: Path, timeout: float) -> tuple:
+    """Run a command to completion; return (exit code, wall s, CPU s, peak RSS MB) of that process alone."""
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        watchdog = threading.Timer(timeout, _kill, (process.pid,))
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            _kill(process.pid)
+            process.wait()
+            raise
+        finally:
+            watchdog.cancel()
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, wall, cpu, usage.ru_maxrss / 1024  # Linux reports ru_maxrss in KiB
+
+
+def connector_fingerprint() -> str:
+    """A short hash of the connector's files: tells whether its code changed while the benchmark ran."""
+    digest = hashlib.sha256()
+    package = ROOT / "source_agent_activity"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@dataclass
+class OutputScan:
+    records: int = 0
+    states: int = 0
+    digest: int = 0  # order-independent sum of the records' primary-key hashes
+    errors: list[str] = field(default_factory=list)
+    other_streams: int = 0
+
+
+def scan_output(path: Path) -> OutputScan:
+    """Count RECORD and STATE lines, fingerprint the records' primary keys, collect error traces."""
+    scan = OutputScan()
+    mask = (1 << 64) - 1
+    with open(path, "rb") as lines:
+        for line in lines:
+            if not line.startswith(b"{"):
+                continue
+            message = orjson.loads(line)
+            kind = message.get("type")
+            if kind == "RECORD":
+                record = message["record"]
+                if record.get("stream") != "status_changes":
+                    scan.other_streams += 1
+                    continue
+                data = record["data"]
+                scan.records += 1
+                scan.digest = (scan.digest + hash(tuple(data.get(name) for name in PRIMARY_KEY))) & mask
+            elif kind == "STATE":
+                scan.states += 1
+            elif kind == "TRACE" and message["trace"].get("type") == "ERROR":
+                scan.errors.append(message["trace"]["error"].get("message", "?"))
+    return scan
+
+
+# The benchmark
+
+
+@dataclass
+class DateRange:
+    start: str
+    end: str
+
+    @classmethod
+    def recent(cls, margin: timedelta) -> "DateRange":
+        """Ends a minute ago; starts 180 days before that plus ``margin``, inside the connector's 180-day clamp."""
+        now_ms = time.time_ns() // 1_000_000
+        end_ms = now_ms - 60_000
+        start_ms = end_ms - CONNECTOR_MAX_HISTORY // timedelta(milliseconds=1) + margin // timedelta(milliseconds=1)
+        return cls(format_ms(start_ms), format_ms(end_ms))
+
+    def still_unclamped(self) -> bool:
+        """True while now - 180 days (the connector's clamp) is still at least a minute before ``start``."""
+        earliest = datetime.now(UTC) - CONNECTOR_MAX_HISTORY
+        return earliest + timedelta(minutes=1) < datetime.fromisoformat(self.start)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.measurements: list[Measurement] = []
+        self.expected: dict[str, dict[str, int]] = {}  # label -> {"records", "requests", "windows"}
+        self.ranges: dict[str, DateRange] = {}
+        self.simulators: dict[str, str] = {}  # label -> simulator command
+        self.run_number = 0
+
+    def log(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    # Expected results, from the simulator's ground truth
+
+    def expect(self, sim: SimulatorProcess, label: str, dates: DateRange) -> None:
+        """Records of the range and the requests a client needs: one per page of each window, + discovery + token."""
+        start_ms, end_ms = parse_ms(dates.start), parse_ms(dates.end)
+        page = self.args.page_size
+        records = pages = count = 0
+        for lower, upper in windows(start_ms, end_ms, self.args.window_days * DAY_MS):
+            window = sim.control(
+                "GET", "ground-truth", count_only="1", **{"from": format_ms(lower)}, to=format_ms(upper)
+            )
+            records += window["count"]
+            pages += max(1, math.ceil(window["count"] / page))
+            count += 1
+        self.expected[label] = {"records": records, "requests": pages + DISCOVERY_AND_TOKEN, "windows": count}
+        self.log(f"[{label}] {dates.start} .. {dates.end}: {records} records in {count} windows (ground truth)")
+
+    # One run of one client
+
+    def connector_config(self, sim: SimulatorProcess, dates: DateRange, num_workers: Optional[int]) -> dict:
+        info = sim.info
+        config = {
+            "account_id": info["account_id"],
+            "credentials": {
+                "auth_type": "oauth2_client_credentials",
+                "client_id": info["client_id"],
+                "client_secret": info["client_secret"],
+            },
+            "domain_api_host": info["address"],
+            "start_date": dates.start,
+            "end_date": dates.end,
+            "page_size": self.args.page_size,
+            "window_size_days": self.args.window_days,
+        }
+        if num_workers is not None:
+            config["num_workers"] = num_workers
+        return config
+
+    def command(self, client: str, sim: SimulatorProcess, dates: DateRange, output: Path, workers: Optional[int]):
+        if client == "floor":
+            info_file = self.workdir / f"simulator-{sim.name}.json"
+            command = [sys.executable, "-m", "benchmarks.floor_client", "--info", str(info_file)]
+            command += ["--start", dates.start, "--end", dates.end, "--output", str(output)]
+            command += ["--window-days", str(self.args.window_days), "--page-size", str(self.args.page_size)]
+            return command, dict(os.environ)
+        config = self.workdir / f"config-{sim.name}-{workers or 'default'}.json"
+        config.write_text(json.dumps(self.connector_config(sim, dates, workers), indent=2))
+        catalog = self.workdir / "catalog.json"
+        if not catalog.exists():
+            stream = {"name": "status_changes", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}
+            entry = {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
+            catalog.write_text(json.dumps({"streams": [entry]}, indent=2))
+        command = [str(CONNECTOR), "read", "--config", str(config), "--catalog", str(catalog)]
+        return command, {**os.environ, "REQUESTS_CA_BUNDLE": sim.info["ca_path"]}
+
+    def run_client(
+        self,
+        client: str,
+        sim: SimulatorProcess,
+        label: str,
+        repetition: int,
+        num_workers: Optional[int] = None,
+        record: bool = True,
+    ) -> Measurement:
+        dates = self.ranges[label]
+        if client == "connector" and not dates.still_unclamped():
+            raise BenchmarkError(
+                f"the benchmark ran longer than --margin-hours: the connector would now move start_date "
+                f"{dates.start} forward (its 180-day clamp) and read fewer records than the floor"
+            )
+        self.run_number += 1
+        stem = f"{self.run_number:03d}-{label}-{client}" + (f"-w{num_workers}" if num_workers else "")
+        output, stderr = self.workdir / f"{stem}.jsonl", self.workdir / f"{stem}.stderr"
+        command, env = self.command(client, sim, dates, output, num_workers)
+        # The connector writes its messages to stdout; the floor to --output, and a summary line to stdout.
+        stdout = output if client == "connector" else self.workdir / f"{stem}.stdout"
+        fingerprint = connector_fingerprint() if client == "connector" else ""
+        sim.control("POST", "reset-stats")
+        server_cpu_before = sim.cpu_seconds()
+        code, wall, cpu, rss = run_measured(command, env, stdout, stderr, self.args.timeout)
+        if client == "connector" and connector_fingerprint() != fingerprint:
+            fingerprint += "+changed"
+        server_cpu = sim.cpu_seconds() - server_cpu_before
+        stats = sim.control("GET", "stats")
+        scan = scan_output(output)
+        what = f"{client} ({label}, repetition {repetition})"
+        if code != 0 or scan.errors:
+            tail = stderr.read_text(errors="replace")[-2000:]
+            raise BenchmarkError(f"{what} failed with exit code {code}: {scan.errors[:3]} {tail}\nsee {output}")
+        measurement = Measurement(
+            client=client,
+            label=label,
+            repetition=repetition,
+            records=scan.records,
+            states=scan.states,
+            wall_s=wall,
+            cpu_s=cpu,
+            peak_rss_mb=rss,
+            requests=stats["total"],
+            requests_by_endpoint=stats["by_endpoint"],
+            server_cpu_s=server_cpu,
+            num_workers=num_workers,
+            code=fingerprint,
+            digest=scan.digest,
+        )
+        self.check(measurement, scan, what)
+        if not self.args.keep_output:
+            output.unlink()
+        self.log(
+            f"[{label}] {client}{f' num_workers={num_workers}' if num_workers else ''}"
+            f"{'' if record else ' (warm-up)'} #{repetition}: {scan.records} records, {scan.states} states, "
+            f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB, {stats['total']} requests "
+            f"{stats['by_endpoint']}, simulator CPU {server_cpu:.2f} s"
+        )
+        if record:
+            self.measurements.append(measurement)
+        return measurement
+
+    def check(self, run: Measurement, scan: OutputScan, what: str) -> None:
+        """Fail loudly unless the run wrote the ground truth: the same records as every other run of this range."""
+        expected = self.expected[run.label]
+        problems = []
+        if scan.records != expected["records"]:
+            problems.append(f"{scan.records} records, the simulator's ground truth has {expected['records']}")
+        if scan.other_streams:
+            problems.append(f"{scan.other_streams} records of other streams")
+        for other in self.measurements:
+            if other.label == run.label and other.records != run.records:
+                problems.append(f"{run.records} records, but {other.client} wrote {other.records} of the same range")
+                break
+            if other.label == run.label and other.digest != run.digest:
+                problems.append(f"the same number of records as {other.client}, but not the same primary keys")
+                break
+        if problems:
+            raise BenchmarkError(f"{what}: " + "; ".join(problems))
+
+    # The two parts
+
+    def scale(self, records: int) -> None:
+        label = f"{records:,}".replace(",", "_")
+        arguments = ["--records", str(records)]
+        with SimulatorProcess(label, arguments, self.workdir) as sim:
+            self.simulators[label] = shlex.join(["python", "-m", "integration_tests.simulator", *arguments])
+            self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
+            self.expect(sim, label, self.ranges[label])
+            # Warm-up, not measured: the simulator's page caches and the OS file cache of both clients' imports.
+            self.run_client("floor", sim, label, 0, record=False)
+            self.warm_connector_imports()
+            for repetition in range(1, self.args.repeat + 1):
+                for client in CLIENTS:  # interleaved, so that drift hits both alike
+                    self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
+
+    def latency(self, workers: list[int]) -> None:
+        label = "latency"
+        arguments = ["--agents", str(self.args.latency_agents), "--history-days", str(self.args.latency_days)]
+        arguments += ["--latency-ms", str(self.args.latency_ms)]
+        with SimulatorProcess(label, arguments, self.workdir) as sim:
+            self.simulators[label] = shlex.join(["python", "-m", "integration_tests.simulator", *arguments])
+            self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
+            self.expect(sim, label, self.ranges[label])
+            self.warm_connector_imports()
+            self.run_client("floor", sim, label, 1)  # once, for reference (and it warms the simulator's caches)
+            for repetition in range(1, self.args.repeat + 1):
+                for count in workers:
+                    self.run_client("connector", sim, label, repetition, num_workers=count)
+
+    def warm_connector_imports(self) -> None:
+        subprocess.run([str(CONNECTOR), "spec"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+
+
+# Reporting
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def spread(values: list[float], digits: int = 2) -> str:
+    return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
+
+def group(runs: list[Measurement], **match: Any) -> list[Measurement]:
+    return [run for run in runs if all(getattr(run, key) == value for key, value in match.items())]
+
+
+def scale_table(bench: Bench, labels: list[str]) -> list[str]:
+    lines = [
+        "| scale | client | records | wall s | CPU s | records/s | peak RSS MB | HTTP requests (expected) "
+        "| wall ratio | CPU ratio | details: min–max wall s / CPU s / RSS MB; simulator CPU s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for label in labels:
+        medians = {}
+        for client in CLIENTS:
+            runs = group(bench.measurements, label=label, client=client)
+            medians[client] = (median(r.wall_s for r in runs), median(r.cpu_s for r in runs))
+        for client in CLIENTS:
+            runs = group(bench.measurements, label=label, client=client)
+            wall, cpu = medians[client]
+            rss = median(r.peak_rss_mb for r in runs)
+            requests_ = median(r.requests for r in runs)
+            ratios = ("", "")
+            if client == "connector":
+                ratios = (f"{wall / medians['floor'][0]:.1f}×", f"{cpu / medians['floor'][1]:.1f}×")
+            details = (
+                f"{spread([r.wall_s for r in runs])} / {spread([r.cpu_s for r in runs])} / "
+                f"{spread([r.peak_rss_mb for r in runs], 0)}; {median(r.server_cpu_s for r in runs):.2f}"
+            )
+            lines.append(
+                f"| {label.replace('_', ',')} | {client} | {runs[0].records:,} | {wall:.2f} | {cpu:.2f} | "
+                f"{runs[0].records / wall:,.0f} | {rss:.0f} | {requests_:g} ({bench.expected[label]['requests']}) | "
+                f"{ratios[0]} | {ratios[1]} | {details} |"
+            )
+    return lines
+
+
+def latency_table(bench: Bench, workers: list[int]) -> list[str]:
+    label = "latency"
+    lines = [
+        "| client | num_workers | records | wall s | min–max wall s | CPU s | peak RSS MB | HTTP requests (expected) "
+        "| speedup vs " + f"num_workers={workers[0]} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    expected = bench.expected[label]["requests"]
+    floor = group(bench.measurements, label=label, client="floor")
+    if floor:
+        run = floor[0]
+        lines.append(
+            f"| floor (sequential, 1 run) | 1 | {run.records:,} | {run.wall_s:.2f} | – | {run.cpu_s:.2f} | "
+            f"{run.peak_rss_mb:.0f} | {run.requests} ({expected}) | |"
+        )
+    base = median(r.wall_s for r in group(bench.measurements, label=label, client="connector", num_workers=workers[0]))
+    for count in workers:
+        runs = group(bench.measurements, label=label, client="connector", num_workers=count)
+        wall = median(r.wall_s for r in runs)
+        lines.append(
+            f"| connector | {count} | {runs[0].records:,} | {wall:.2f} | {spread([r.wall_s for r in runs])} | "
+            f"{median(r.cpu_s for r in runs):.2f} | {median(r.peak_rss_mb for r in runs):.0f} | "
+            f"{median(r.requests for r in runs):g} ({expected}) | {base / wall:.2f}× |"
+        )
+    return lines
+
+
+def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
+    """The issue's targets, measured."""
+    rows = []
+
+    def connector_median(label: str, attribute: str, **match: Any) -> float:
+        return median(
+            getattr(r, attribute) for r in group(bench.measurements, label=label, client="connector", **match)
+        )
+
+    if labels:
+        largest = labels[-1]
+        floor_wall = median(r.wall_s for r in group(bench.measurements, label=largest, client="floor"))
+        ratio = connector_median(largest, "wall_s") / floor_wall
+        rows.append((f"wall at {largest.replace('_', ',')} records ≤ 6× floor", f"{ratio:.1f}×", ratio <= 6))
+        for label in labels:
+            requests_ = connector_median(label, "requests")
+            expected = bench.expected[label]["requests"]
+            text = f"{requests_:g} (expected {expected})"
+            rows.append(
+                (f"requests at {label.replace('_', ',')} = pages + token + discovery", text, requests_ == expected)
+            )
+        rss = {label: connector_median(label, "peak_rss_mb") for label in labels}
+        worst = max(rss.values())
+        rows.append(("peak RSS ≤ 200 MB", f"{worst:.0f} MB", worst <= 200))
+        if len(labels) > 1:
+            growth = rss[labels[-1]] / rss[labels[0]] - 1
+            text = f"{growth:+.0%} ({rss[labels[0]]:.0f} → {rss[labels[-1]]:.0f} MB)"
+            name = f"peak RSS at {labels[-1]} within 20% of {labels[0]}".replace("_", ",")
+            rows.append((name, text, growth <= 0.2))
+    if 1 in workers and 4 in workers:
+        speedup = connector_median("latency", "wall_s", num_workers=1) / connector_median(
+            "latency", "wall_s", num_workers=4
+        )
+        rows.append(("latency case: num_workers=4 ≥ 2.5× faster than 1", f"{speedup:.2f}×", speedup >= 2.5))
+    lines = ["| target | measured | met |", "|---|---:|:---:|"]
+    lines += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in rows]
+    return lines
+
+
+def machine() -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    memory = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"- CPUs (`nproc`): {usable} — {model.group(1).strip() if model else platform.processor() or 'unknown'}",
+        f"- RAM: {int(memory.group(1)) / 1024**2:.1f} GiB" if memory else "- RAM: unknown",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()}, airbyte-cdk {_version('airbyte-cdk')}, "
+        f"requests {_version('requests')}, orjson {_version('orjson')}",
+    ]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def kept_notes(path: Path) -> str:
+    """The "Where the time goes" section of an earlier report, so that re-running the benchmark keeps it."""
+    if not path.exists():
+        return PLACEHOLDER
+    text = path.read_text()
+    start = text.find(WHERE_THE_TIME_GOES)
+    if start < 0:
+        return PLACEHOLDER
+    body = text[start + len(WHERE_THE_TIME_GOES) :]
+    following = re.search(r"^## ", body, re.MULTILINE)
+    notes = (body[: following.start()] if following else body).strip()
+    return notes or PLACEHOLDER
+
+
+def report(bench: Bench, labels: list[str], workers: list[int], started: datetime, seconds: float) -> str:
+    args = bench.args
+    lines = [
+        "# Performance",
+        "",
+        "The connector's full-refresh `read` of `status_changes` against a floor client doing the least work any "
+        "connector must do, on the bundled LivePerson simulator over HTTPS on loopback. Generated by "
+        "[`benchmarks/run.py`](../benchmarks/run.py); re-running it rewrites everything here except "
+        '"Where the time goes".',
+        "",
+        f"- Command: `{command_line()}`",
+        f"- Date: {started.strftime('%Y-%m-%d %H:%M')} UTC; the whole benchmark took {seconds / 60:.1f} min",
+        *machine(),
+        *code_versions(bench),
+        f"- Settings: page_size {args.page_size}, window_size_days {args.window_days}, connector num_workers "
+        f"{args.workers if args.workers is not None else 'not set (the connector default, 3 when written)'}; "
+        f"{args.repeat} repetition(s) per client and setting after an unmeasured warm-up, medians reported",
+        "",
+    ]
+    if labels:
+        lines += ["## Throughput at scale", ""]
+        for label in labels:
+            dates = bench.ranges[label]
+            lines.append(
+                f"- {label.replace('_', ',')}: simulator `{bench.simulators[label]}`, range {dates.start} .. "
+                f"{dates.end} ({bench.expected[label]['windows']} windows)"
+            )
+        lines += ["", *scale_table(bench, labels), ""]
+    if workers:
+        dates = bench.ranges["latency"]
+        lines += [
+            "## Latency",
+            "",
+            f"A sparse account, {args.latency_ms} ms added by the simulator to every request: simulator "
+            f"`{bench.simulators['latency']}`, range {dates.start} .. {dates.end} "
+            f"({bench.expected['latency']['windows']} windows). The connector at each num_workers "
+            f"({args.repeat} repetition(s), median); the floor once, for reference (it reads one window at a time).",
+            "",
+            *latency_table(bench, workers),
+            "",
+        ]
+    lines += ["## Targets", "", *targets(bench, labels, workers), ""]
+    lines += [
+        "## How to read this",
+        "",
+        "Each row is the median of the repetitions (min–max in the details column); a single run is never quoted. "
+        "*wall s* is elapsed time from starting the client process to its exit, *CPU s* its user + system time, "
+        "*peak RSS* its maximum resident set (all from `os.wait4`, so the simulator, a separate process, is not "
+        "counted). *records/s* is records over wall time. *HTTP requests* is what the simulator counted during "
+        "the run; *expected* is one request per page of each window (⌈records / page_size⌉, at least one) plus "
+        "two Domain API lookups and one token, which both clients make. *wall ratio* and *CPU ratio* are connector "
+        "÷ floor: how much the connector costs beyond the unavoidable fetching, decoding and writing. Both clients "
+        "must write exactly the simulator's ground truth (count and primary keys) for the run to count. The floor's "
+        "wall time includes the simulator preparing each window (*simulator CPU s* in the details, shared by both "
+        "clients), so it is a floor for this set-up, not a theoretical limit. In the latency case the time is "
+        "dominated by waiting: it shows how well the connector overlaps windows, and the speedup is relative to "
+        f"num_workers={workers[0] if workers else 1}.",
+        "",
+        WHERE_THE_TIME_GOES,
+        "",
+        kept_notes(args.output),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def code_versions(bench: Bench) -> list[str]:
+    versions = list(dict.fromkeys(run.code for run in bench.measurements if run.client == "connector"))
+    if len(versions) <= 1:
+        return [f"- Connector code: `source_agent_activity/` fingerprint {versions[0] if versions else '–'}"]
+    return [
+        f"- **Warning: the connector's code changed while the benchmark ran** ({len(versions)} fingerprints of "
+        f"`source_agent_activity/`: {', '.join(versions)}; see measurements.json): rows may mix versions."
+    ]
+
+
+def command_line() -> str:
+    if not sys.argv[1:] and os.environ.get("MAKELEVEL"):
+        return "make bench"
+    python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) else sys.executable
+    return shlex.join([python, "-m", "benchmarks.run", *sys.argv[1:]])
+
+
+# Entry point
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def arguments(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=_numbers, help="records per account, comma-separated (100000,1000000)")
+    parser.add_argument("--repeat", type=int, help="measured runs per client and setting (3); the median is reported")
+    parser.add_argument("--latency-workers", type=_numbers, help="connector num_workers of the latency case (1,2,4,8)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 20k records, 1 repetition, workers 1,4")
+    parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--latency-agents", type=int, default=20)
+    parser.add_argument("--latency-days", type=int, default=180)
+    parser.add_argument("--page-size", type=int, default=5000)
+    parser.add_argument("--window-days", type=int, default=7)
+    parser.add_argument("--workers", type=int, help="connector num_workers of the scale runs (default: not set)")
+    parser.add_argument(
+        "--margin-hours", type=float, default=24, help="start = end - 180 days + this, inside the connector's clamp"
+    )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a client run is killed")
+    parser.add_argument("--output", type=Path, help="the Markdown report (docs/performance.md; --quick: results/)")
+    parser.add_argument("--keep-output", action="store_true", help="keep every run's Airbyte messages")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    if args.scales is None:
+        args.scales = [20_000] if quick else [100_000, 1_000_000]
+    if args.repeat is None:
+        args.repeat = 1 if quick else 3
+    if args.latency_workers is None:
+        args.latency_workers = [1, 4] if quick else [1, 2, 4, 8]
+    if args.output is None:
+        args.output = RESULTS / "performance-quick.md" if quick else DEFAULT_OUTPUT
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = arguments(argv)
+    started, clock = datetime.now(UTC), time.perf_counter()
+    workdir = RESULTS / started.strftime("%Y%m%dT%H%M%SZ")
+    workdir.mkdir(parents=True, exist_ok=True)
+    bench = Bench(args, workdir)
+    scales = sorted(args.scales)
+    workers = args.latency_workers
+    try:
+        for records in scales:
+            bench.scale(records)
+        if workers:
+            bench.latency(workers)
+    except BenchmarkError as error:
+        print(f"benchmark FAILED: {error}", file=sys.stderr)
+        return 1
+    finally:
+        raw = [{key: value for key, value in asdict(run).items() if key != "digest"} for run in bench.measurements]
+        (workdir / "measurements.json").write_text(json.dumps(raw, indent=2))
+    labels = [f"{records:,}".replace(",", "_") for records in scales]
+    text = report(bench, labels, workers, started, time.perf_counter() - clock)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(text)
+    print(f"\nWrote {args.output}; raw measurements and logs in {workdir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

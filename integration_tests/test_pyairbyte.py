@@ -1,0 +1,155 @@
+"""The connector read through PyAirbyte (`pip install airbyte`), as the README's "PyAirbyte" section shows.
+
+PyAirbyte is large and pins its own dependencies, so it does not go into the connector's venv: the test installs it
+once into `.venv-pyairbyte/` at the repository root (about a minute and 800 MB; gitignored, reused by later runs)
+and runs READ_SCRIPT there. The script starts nothing: this test starts the simulator and hands the script its
+config and CA bundle in a JSON file; PyAirbyte runs this venv's `source-agent-activity` console script, reads into
+its default DuckDB cache (in a temporary directory) and the script writes back what the cache holds.
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from integration_tests.connector import COMMAND, PRIMARY_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+PYAIRBYTE_VENV = ROOT / ".venv-pyairbyte"
+PYAIRBYTE_REQUIREMENT = "airbyte==0.71.3"  # needs Python >=3.10,<3.13
+INSTALL_TIMEOUT_SECONDS = 1500
+READ_TIMEOUT_SECONDS = 300
+
+# Runs in the PyAirbyte venv: `python read_script.py job.json`. PyAirbyte starts the connector with this process's
+# environment, so REQUESTS_CA_BUNDLE set here reaches it.
+READ_SCRIPT = """
+import json
+import os
+import sys
+from pathlib import Path
+
+job = json.loads(Path(sys.argv[1]).read_text())
+os.environ["REQUESTS_CA_BUNDLE"] = job["ca_path"]
+
+import airbyte as ab
+
+source = ab.get_source("source-agent-activity", config=job["config"], local_executable=job["executable"])
+source.select_streams(job["streams"])
+result = source.read()  # into the default DuckDB cache
+
+status_changes = result["status_changes"].to_pandas()
+agents = result["agents"].to_pandas()
+report = {
+    "cache": str(result.cache.db_path),
+    "counts": {"status_changes": len(status_changes), "agents": len(agents)},
+    # PyAirbyte lower-cases column names; `time` comes back as a UTC timestamp: sent as epoch milliseconds.
+    "status_changes_keys": [
+        [int(row.agentid), row.time.value // 1_000_000, int(row.statustype), int(row.sequencenumber)]
+        for row in status_changes.itertuples()
+    ],
+    "agent_ids": [str(value) for value in agents["id"]],
+}
+Path(job["report"]).write_text(json.dumps(report))
+"""
+
+
+def _pyairbyte_python() -> str:
+    """A Python that PyAirbyte supports: this one, else python3.12/3.11/3.10 from PATH."""
+    if sys.version_info < (3, 13):
+        return sys.executable
+    for name in ("python3.12", "python3.11", "python3.10"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(f"{PYAIRBYTE_REQUIREMENT} needs Python 3.10 to 3.12; none found (this is {sys.version.split()[0]})")
+
+
+def _run(args: list[str], timeout: float) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+
+
+def pyairbyte_venv() -> Path:
+    """`.venv-pyairbyte/` with PYAIRBYTE_REQUIREMENT installed; created on first use, then reused.
+
+    A lock keeps concurrent test runs from installing at once; the stamp file is written only after a complete
+    install, so an interrupted one is finished by the next run.
+    """
+    python = PYAIRBYTE_VENV / "bin" / "python"
+    stamp = PYAIRBYTE_VENV / ".installed"
+    PYAIRBYTE_VENV.mkdir(exist_ok=True)
+    with open(PYAIRBYTE_VENV / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == PYAIRBYTE_REQUIREMENT and python.exists():
+            return PYAIRBYTE_VENV
+        stamp.unlink(missing_ok=True)
+        _run([_pyairbyte_python(), "-m", "venv", str(PYAIRBYTE_VENV)], timeout=300)
+        _run([str(python), "-m", "pip", "install", "--quiet", PYAIRBYTE_REQUIREMENT], timeout=INSTALL_TIMEOUT_SECONDS)
+        stamp.write_text(PYAIRBYTE_REQUIREMENT)
+    return PYAIRBYTE_VENV
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def epoch_ms(value: str) -> int:
+    return round(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 2 * READ_TIMEOUT_SECONDS)
+def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds_every_record_once(simulator, tmp_path):
+    venv = pyairbyte_venv()
+    now = simulator.now()
+    start, end = now - timedelta(days=10), now - timedelta(minutes=1)
+    report_path = tmp_path / "report.json"
+    job = {
+        "config": simulator.connector_config(start_date=rfc3339(start), end_date=rfc3339(end), page_size=200),
+        "ca_path": simulator.ca_path,
+        "executable": COMMAND,
+        "streams": ["status_changes", "agents"],
+        "report": str(report_path),
+    }
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    (tmp_path / "read_script.py").write_text(READ_SCRIPT)
+    env = {name: value for name, value in os.environ.items() if name not in ("REQUESTS_CA_BUNDLE", "VIRTUAL_ENV")}
+    env.update(
+        # The connector is not in Airbyte's registry and no registry is reachable here: skip the lookup, and
+        # PyAirbyte's telemetry with it.
+        AIRBYTE_OFFLINE_MODE="1",
+        DO_NOT_TRACK="1",
+        # The default cache is `.cache/default_cache/` under this root; logs go beside it.
+        AIRBYTE_CACHE_ROOT=str(tmp_path / "cache"),
+        AIRBYTE_PROJECT_DIR=str(tmp_path),
+        AIRBYTE_LOGGING_ROOT=str(tmp_path / "logs"),
+    )
+
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "read_script.py", "job.json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=READ_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    report = json.loads(report_path.read_text())
+    assert Path(report["cache"]).is_relative_to(tmp_path / "cache")
+    truth = {tuple(record[name] for name in PRIMARY_KEY) for record in simulator.ground_truth(start, end)}
+    expected_keys = {(agent, epoch_ms(time), status, sequence) for agent, time, status, sequence in truth}
+    found_keys = [tuple(key) for key in report["status_changes_keys"]]
+    assert len(expected_keys) > 500
+    assert report["counts"]["status_changes"] == len(found_keys) == len(set(found_keys)), "a duplicate row"
+    assert set(found_keys) == expected_keys
+    expected_agents = {user["id"] for user in simulator.users(include_deleted=True)}
+    assert report["counts"]["agents"] == len(report["agent_ids"]) == len(expected_agents)
+    assert set(report["agent_ids"]) == expected_agents
