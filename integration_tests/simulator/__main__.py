@@ -23,11 +23,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--late-share", type=float, default=0.0, help="share of records that arrive late")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     parser.add_argument("--info-file", help="also write the JSON line to this file")
+    parser.add_argument(
+        "--window-cache-records",
+        type=int,
+        default=SimulatorConfig.window_cache_records,
+        help="records of recent query results kept in memory (make it exceed the data set to serve every page fast)",
+    )
     return parser.parse_args(argv)
 
 
 def _config(args: argparse.Namespace) -> SimulatorConfig:
-    settings = {"seed": args.seed, "late_share": args.late_share, "latency_ms": args.latency_ms}
+    settings = {
+        "seed": args.seed,
+        "late_share": args.late_share,
+        "latency_ms": args.latency_ms,
+        "window_cache_records": args.window_cache_records,
+    }
     if args.records is not None:
         return SimulatorConfig.for_volume(args.records, days=args.history_days or 180, **settings)
     if args.agents is not None:
