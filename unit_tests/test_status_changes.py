@@ -72,36 +72,24 @@ class TestFullRefresh:
 
         assert len(output.records) == 1
 
-    def test_given_agent_id_filter_when_read_then_send_agentId(self, http_mocker: HttpMocker) -> None:
+    @pytest.mark.parametrize(
+        "config_field, value, parameter, sent",
+        [
+            ("agent_id", 3811562610, "agentId", "3811562610"),
+            ("employee_id", "EMP-1042", "empId", "EMP-1042"),
+            ("agent_group_id", 2210, "groupId", "2210"),
+        ],
+    )
+    def test_given_filter_when_read_then_send_it_as_its_api_parameter(
+        self, http_mocker: HttpMocker, config_field: str, value: object, parameter: str, sent: str
+    ) -> None:
         _given_token(http_mocker)
         http_mocker.get(
-            RequestBuilder.status_changes().with_query_param("agentId", "3811562610").build(),
+            RequestBuilder.status_changes().with_query_param(parameter, sent).build(),
             StatusChangesResponse().with_record(a_record("2026-06-02T09:15:30.123Z")).build(),
         )
 
-        output = read_status_changes(ConfigBuilder().with_agent_id(3811562610).build())
-
-        assert len(output.records) == 1
-
-    def test_given_employee_id_filter_when_read_then_send_empId(self, http_mocker: HttpMocker) -> None:
-        _given_token(http_mocker)
-        http_mocker.get(
-            RequestBuilder.status_changes().with_query_param("empId", "EMP-1042").build(),
-            StatusChangesResponse().with_record(a_record("2026-06-02T09:15:30.123Z")).build(),
-        )
-
-        output = read_status_changes(ConfigBuilder().with_employee_id("EMP-1042").build())
-
-        assert len(output.records) == 1
-
-    def test_given_agent_group_id_filter_when_read_then_send_groupId(self, http_mocker: HttpMocker) -> None:
-        _given_token(http_mocker)
-        http_mocker.get(
-            RequestBuilder.status_changes().with_query_param("groupId", "2210").build(),
-            StatusChangesResponse().with_record(a_record("2026-06-02T09:15:30.123Z")).build(),
-        )
-
-        output = read_status_changes(ConfigBuilder().with_agent_group_id(2210).build())
+        output = read_status_changes(ConfigBuilder().with_field(config_field, value).build())
 
         assert len(output.records) == 1
 
