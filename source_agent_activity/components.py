@@ -186,7 +186,7 @@ class LivePersonErrorHandler(DefaultErrorHandler):
         return resolution
 
     def _body_problem(self, response: requests.Response) -> Optional[str]:
-        where = f"LivePerson answered HTTP {response.status_code} to {_path(response)}"
+        where = f"LivePerson answered HTTP {response.status_code} to {_path_of(response.request)}"
         try:
             body = parsed_body(response)
         except orjson.JSONDecodeError:
@@ -209,10 +209,6 @@ _RETRY_LATER = (
     "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
     "LivePerson support if it keeps happening."
 )
-
-
-def _path(response: requests.Response) -> str:
-    return urlsplit(response.url or "").path
 
 
 def is_cursor_time(value: Any) -> bool:
