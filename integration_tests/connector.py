@@ -155,3 +155,68 @@ def state_time(message: dict) -> Optional[str]:
     if stream.get("stream_descriptor", {}).get("name") != "status_changes":
         return None
     return (stream.get("stream_state") or {}).get("time")
+
+
+def run_with_args(
+    connector: Connector,
+    command: str,
+    config=None,
+    catalog_=None,
+    state=None,
+    extra_args: tuple[str, ...] = (),
+    cwd: Optional[Path] = None,
+    timeout: float = 300,
+) -> Output:
+    """`Connector.run` with extra CLI arguments (such as `--debug`) and a chosen working directory."""
+    if command == "read" and catalog_ is None:
+        catalog_ = catalog()
+    result = subprocess.run(
+        [COMMAND, *connector.args(command, config, catalog_, state), *extra_args],
+        env=connector.env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Output(result.returncode, result.stdout, result.stderr)
+
+
+def read_watching(
+    connector: Connector,
+    config: dict,
+    on_message: Callable[[dict], None],
+    catalog_=None,
+    state=None,
+    timeout: float = 300,
+) -> Output:
+    """A read that calls `on_message` with each message as soon as the connector prints it, and runs to the end.
+
+    Lets a test act at a point of the sync it chose (for example: inject a fault once the first STATE is out).
+    """
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryFile(mode="w+") as stderr:
+        process = subprocess.Popen(
+            [COMMAND, *connector.args("read", config, catalog_ or catalog(), state)],
+            env=connector.env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        watchdog = threading.Timer(timeout, process.kill)
+        watchdog.start()
+        lines = []
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith("{"):
+                    on_message(json.loads(line))
+            process.wait()
+        finally:
+            watchdog.cancel()
+            process.stdout.close()
+        stderr.seek(0)
+        return Output(process.returncode, "".join(lines), stderr.read())

@@ -36,7 +36,7 @@ def test_given_rate_limit_when_syncing_then_log_says_how_long_it_waits_and_why(s
 
     assert output.exit_code == 0
     assert any(
-        "LivePerson is limiting the request rate (HTTP 429), Retry-After 1 s" in line and "waiting 1 s" in line
+        "LivePerson is limiting the request rate (HTTP 429), Retry-After 1 s" in line and "waiting 2 s" in line
         for line in output.logs
     )
 

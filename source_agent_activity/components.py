@@ -30,7 +30,7 @@ from airbyte_cdk.sources.types import Config, StreamSlice
 
 from source_agent_activity import auth
 from source_agent_activity.config_rules import MAX_HISTORY, effective_start, parse_datetime, validate_config
-from source_agent_activity.errors import system_error
+from source_agent_activity.errors import system_error, transient_error
 from source_agent_activity.hosts import resolve_hosts
 
 logger = logging.getLogger("airbyte")
@@ -334,15 +334,22 @@ PROGRESS = WindowProgress()
 
 @dataclass
 class LivePersonBackoff(BackoffStrategy):
-    """Wait Retry-After when LivePerson sends it, else 2, 4, 8, 16, 32 s; and tell the user why it waits.
+    """Answer Retry-After when LivePerson sends it, else 2, 4, 8, 16, 32 s; and tell the user why it waits.
 
     LivePerson asks for at least 1 s after a 429 and a growing pause after 5xx:
     https://developers.liveperson.com/retry-and-keepalive-best-practices-overview.html
+    The CDK sleeps one second more than a strategy answers; the log line says the real pause. The CDK also asks after
+    the last attempt, when no retry follows: then nothing is logged, and a 429 ends with a message that says what to do
+    (the CDK's own is a bare "API rate limit exceeded.").
     """
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
+    max_retries: int = 5
     max_wait_seconds: float = 300
+
+    # What the CDK's rate-limit handler adds to every answered wait (airbyte_cdk.sources.streams.http.rate_limiting).
+    CDK_EXTRA_SECONDS = 1
 
     def backoff_time(
         self,
@@ -350,9 +357,11 @@ class LivePersonBackoff(BackoffStrategy):
         attempt_count: int,
     ) -> Optional[float]:
         wait = float(2**attempt_count)
+        rate_limited = False
         if isinstance(response_or_exception, requests.Response):
             reason = f"HTTP {response_or_exception.status_code}"
             if response_or_exception.status_code == 429:
+                rate_limited = True
                 reason = "LivePerson is limiting the request rate (HTTP 429)"
             retry_after = response_or_exception.headers.get("Retry-After", "")
             if retry_after.strip().isdigit():
@@ -363,7 +372,16 @@ class LivePersonBackoff(BackoffStrategy):
             reason = type(response_or_exception).__name__ if response_or_exception else "no response"
             where = _path_of(getattr(response_or_exception, "request", None))
         wait = min(wait, self.max_wait_seconds)
-        logger.info(f"{reason} for {where}: waiting {wait:.0f} s before retry {attempt_count}.")
+        if attempt_count > self.max_retries:
+            if rate_limited:
+                raise transient_error(
+                    f"LivePerson kept limiting the request rate (HTTP 429) for account {self.config['account_id']} "
+                    f"after {self.max_retries} retries of {where}: retry the sync later, or lower num_workers."
+                )
+            return wait
+        logger.info(
+            f"{reason} for {where}: waiting {wait + self.CDK_EXTRA_SECONDS:.0f} s before retry {attempt_count}."
+        )
         return wait
 
 

@@ -38,7 +38,11 @@ def _report_startup_failure(command: Optional[str], error: Exception) -> int:
         status = AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
         _print(AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=status))
         return 0
-    _print(error.as_airbyte_message())
+    message = error.as_airbyte_message()
+    if error.failure_type == FailureType.config_error:
+        # The user must change a setting; a Python stack trace would only hide the message.
+        message.trace.error.stack_trace = None
+    _print(message)
     if command == "check":
         status = AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
         _print(AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=status))
