@@ -18,7 +18,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_agent_activity.source import SourceAgentActivity
 
 # Worker threads hand every record to the main thread through the CDK's queue. With CPython's default 5 ms switch
-# interval the GIL changes hands between them thousands of times a second; 50 ms cut a sync's CPU by about 15 % in
+# interval the GIL changes hands between them thousands of times a second; 50 ms cut a sync's CPU by about 12 % in
 # our benchmark (docs/performance.md). Threads waiting on the network release the GIL at once either way.
 GIL_SWITCH_INTERVAL_SECONDS = 0.05
 
