@@ -2,19 +2,16 @@
 
 import logging
 import math
-import threading
-import time
 import weakref
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable, Iterable, Mapping, MutableMapping, Optional, Union
+from typing import Any, Iterable, Mapping, MutableMapping, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
-from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
@@ -26,12 +23,13 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config, StreamSlice
+from airbyte_cdk.sources.types import Config
 
 from source_agent_activity import auth
 from source_agent_activity.config_rules import MAX_HISTORY, effective_start, parse_datetime, validate_config
 from source_agent_activity.errors import system_error, transient_error
 from source_agent_activity.hosts import resolve_hosts
+from source_agent_activity.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
 
@@ -219,117 +217,6 @@ def is_cursor_time(value: Any) -> bool:
         return datetime.fromisoformat(value).tzinfo is not None
     except ValueError:
         return False
-
-
-class LivePersonTimeParser(DatetimeParser):
-    """Parses cursor values in LivePerson's own time format with `datetime.fromisoformat`.
-
-    The CDK parses every record's cursor with `strptime`, about a tenth of a sync's CPU. For the one shape LivePerson
-    writes (2026-11-25T08:15:30.123Z), `fromisoformat` returns the same datetime several times faster; any other
-    value or format goes to the CDK's parser unchanged. Installed on the status_changes cursor by
-    `speed_up_cursor`.
-    """
-
-    FAST_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-    def parse(self, date: Union[str, int], format: str) -> datetime:
-        if (
-            format == self.FAST_FORMAT
-            and type(date) is str
-            and len(date) == 24
-            and date[10] == "T"
-            and date[19] == "."
-            and date[23] == "Z"
-        ):
-            try:
-                # Python 3.11+ reads the Z as UTC: the same aware datetime strptime + replace(tzinfo=UTC) gives.
-                return datetime.fromisoformat(date)
-            except ValueError:
-                pass
-        return super().parse(date, format)
-
-
-class HashOnceStreamSlice(StreamSlice):
-    """A window whose hash is computed once.
-
-    The CDK's cursor looks up each record's window in a dict, and `StreamSlice.__hash__` serializes the window to JSON
-    and hashes it every time: about a tenth of a sync's CPU. A window never changes, so its hash can be kept.
-    """
-
-    def __init__(self, window: StreamSlice) -> None:
-        super().__init__(partition=window.partition, cursor_slice=window.cursor_slice, extra_fields=window.extra_fields)
-        self._hash = super().__hash__()
-
-    def __hash__(self) -> int:
-        return self._hash
-
-
-def speed_up_cursor(stream: Any) -> bool:
-    """Give a stream's concurrent cursor cheaper per-record work; True when it was installed.
-
-    Two per-record costs of the CDK's `ConcurrentCursor.observe` have no setting: parsing the cursor with strptime
-    (replaced by `LivePersonTimeParser` in the cursor's state converter) and hashing the record's window (its windows
-    become `HashOnceStreamSlice`). Should a CDK release move these, nothing breaks: records are read exactly the same,
-    only slower, and a unit test notices.
-    """
-    cursor = getattr(stream, "cursor", None)
-    converter = getattr(cursor, "_connector_state_converter", None)
-    if not isinstance(getattr(converter, "_parser", None), DatetimeParser) or not hasattr(cursor, "stream_slices"):
-        return False
-    converter._parser = LivePersonTimeParser()
-    windows = cursor.stream_slices
-
-    def hash_once_windows() -> Iterable[StreamSlice]:
-        return (HashOnceStreamSlice(window) for window in windows())
-
-    cursor.stream_slices = hash_once_windows
-    return True
-
-
-class WindowProgress:
-    """Counts records and pages per request window, and logs one line when a window is finished.
-
-    The Airbyte sync log is the user's progress bar: that line says the window, its records, pages and seconds,
-    and how many windows remain. Windows run on several threads at once, hence the lock.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self, expected: Optional[int] = None) -> None:
-        """Start counting a new sync of `expected` windows (None: unknown)."""
-        self._open: dict[tuple[str, str], list[float]] = {}
-        self.finished = 0
-        self.expected = expected
-
-    def page(self, response: requests.Response, records: int) -> None:
-        window = _window_of(response)
-        with self._lock:
-            entry = self._open.setdefault(window, [0, 0, self._clock()])
-            entry[0] += records
-            entry[1] += 1
-
-    def finish(self, response: requests.Response) -> None:
-        window = _window_of(response)
-        with self._lock:
-            records, pages, started = self._open.pop(window, [0, 0, self._clock()])
-            self.finished += 1
-            done = self.finished
-        remaining = f", {max(self.expected - done, 0)} to go" if self.expected else ""
-        logger.info(
-            f"status_changes window {window[0]} to {window[1]} done: {int(records)} records in {int(pages)} "
-            f"page(s), {self._clock() - started:.1f} s; {done} window(s) finished{remaining}."
-        )
-
-
-def _window_of(response: requests.Response) -> tuple[str, str]:
-    query = parse_qs(urlsplit(response.request.url or "").query)
-    return (query.get("from") or ["?"])[0], (query.get("to") or ["?"])[0]
-
-
-PROGRESS = WindowProgress()
 
 
 @dataclass

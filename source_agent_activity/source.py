@@ -9,9 +9,11 @@ from typing import Any, Iterable, Mapping, Optional
 from airbyte_cdk.models import AirbyteConnectionStatus, Status
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 
-from source_agent_activity.components import PROGRESS, format_time, speed_up_cursor
+from source_agent_activity.components import format_time
+from source_agent_activity.cursor_speedups import speed_up_cursor
 from source_agent_activity.errors import config_error
 from source_agent_activity.hosts import ACCOUNT_CONFIG_ERROR, ACCOUNT_CONFIG_STREAMS, SELECTED_STREAMS
+from source_agent_activity.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
 

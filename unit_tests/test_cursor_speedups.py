@@ -8,7 +8,7 @@ from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimePar
 from airbyte_cdk.sources.types import StreamSlice
 
 from source_agent_activity import SourceAgentActivity
-from source_agent_activity.components import HashOnceStreamSlice, LivePersonTimeParser, speed_up_cursor
+from source_agent_activity.cursor_speedups import HashOnceStreamSlice, LivePersonTimeParser, speed_up_cursor
 
 FAST_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 OFFLINE_CONFIG = {
