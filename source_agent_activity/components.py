@@ -252,7 +252,8 @@ class LivePersonBackoff(BackoffStrategy):
                 reason = "LivePerson is limiting the request rate (HTTP 429)"
             retry_after = response_or_exception.headers.get("Retry-After", "")
             if retry_after.strip().isdigit():
-                wait = float(retry_after)
+                # At least 1 s, as LivePerson asks (a 0 would also make the CDK skip this strategy).
+                wait = max(float(retry_after), 1.0)
                 reason += f", Retry-After {retry_after.strip()} s"
             where = _path_of(response_or_exception.request)
         else:
