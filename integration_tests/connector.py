@@ -11,6 +11,20 @@ from typing import Any, Callable, Optional
 
 COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
+# Simulator faults (integration_tests/simulator/faults.py) a sync must ride out with every record delivered.
+RECOVERABLE_FAULTS = (
+    "429",
+    "429_no_retry_after",
+    "500",
+    "503",
+    "drop",
+    "truncate",
+    "expire_token",
+    "no_state_changes",
+    "bad_record_time",
+    "html_error",
+    "empty_body",
+)
 
 
 def key_of(record: dict) -> tuple:

@@ -14,7 +14,7 @@ from typing import Optional
 
 import pytest
 
-from integration_tests.connector import Connector, Output, key_of, read_watching, state_time
+from integration_tests.connector import RECOVERABLE_FAULTS, Connector, Output, key_of, read_watching, state_time
 from integration_tests.simulator import Simulator, SimulatorConfig
 from integration_tests.simulator.faults import FaultPlan
 from integration_tests.test_status_changes_sync import DAY, fixed_range, parse, rfc3339
@@ -26,19 +26,6 @@ MS = timedelta(milliseconds=1)
 # Every fault the connector must ride out, each with the same share of a 10 % fault rate per request attempt. A page
 # is lost only if one request draws a fault on all 6 attempts: 0.1^6 = 1e-6 per request, ~1e-4 for the whole soak.
 # (At 5 % only ~3 faults would fire in a 60-page sync and most kinds would never be exercised.)
-RECOVERABLE_FAULTS = (
-    "429",
-    "429_no_retry_after",
-    "500",
-    "503",
-    "drop",
-    "truncate",
-    "expire_token",
-    "no_state_changes",
-    "bad_record_time",
-    "html_error",
-    "empty_body",
-)
 SOAK_FAULT_MIX = {kind: 0.10 / len(RECOVERABLE_FAULTS) for kind in RECOVERABLE_FAULTS}
 # The simulator draws one number per status-changes request from Random(seed). With this seed the first 55 draws
 # hold each kind exactly once (a 60-day sync makes more than 55 requests), and expire_token comes up once in the

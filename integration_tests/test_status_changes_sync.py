@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integration_tests.connector import Connector, catalog, key_of, state_time
+from integration_tests.connector import RECOVERABLE_FAULTS, Connector, catalog, key_of, state_time
 
 DAY = timedelta(days=1)
 
@@ -114,21 +114,6 @@ def test_given_sync_killed_after_first_window_state_when_restarted_from_it_then_
     delivered = {key_of(record) for record in killed.records() + resumed.records()}
     assert expected <= delivered
     assert len(resumed.records()) < len(expected), "the restart re-read everything instead of resuming"
-
-
-RECOVERABLE_FAULTS = [
-    "429",
-    "429_no_retry_after",
-    "500",
-    "503",
-    "drop",
-    "truncate",
-    "expire_token",
-    "html_error",
-    "empty_body",
-    "no_state_changes",
-    "bad_record_time",
-]
 
 
 @pytest.mark.parametrize("fault", RECOVERABLE_FAULTS)
