@@ -267,15 +267,8 @@ class Bench:
     # One run of one client
 
     def connector_config(self, sim: SimulatorProcess, dates: DateRange, num_workers: Optional[int]) -> dict:
-        info = sim.info
         config = {
-            "account_id": info["account_id"],
-            "credentials": {
-                "auth_type": "oauth2_client_credentials",
-                "client_id": info["client_id"],
-                "client_secret": info["client_secret"],
-            },
-            "domain_api_host": info["address"],
+            **sim.info["connector_config"],
             "start_date": dates.start,
             "end_date": dates.end,
             "page_size": self.args.page_size,

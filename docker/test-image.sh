@@ -113,13 +113,7 @@ from pathlib import Path
 info = json.loads(Path(sys.argv[1]).read_text())
 data = Path(sys.argv[2])
 config = {
-    "account_id": info["account_id"],
-    "credentials": {
-        "auth_type": "oauth2_client_credentials",
-        "client_id": info["client_id"],
-        "client_secret": info["client_secret"],
-    },
-    "domain_api_host": info["address"],
+    **info["connector_config"],
     "start_date": (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }
 catalog = {

@@ -176,6 +176,7 @@ class Simulator:
             "seed": self.config.seed,
             "agents": self.config.agents,
             "history_days": self.config.history_days,
+            "connector_config": self.connector_config(),
         }
 
     def issue_token(self) -> str:
