@@ -79,8 +79,12 @@ BAD_CONFIGS = [
     (
         "end_before_start",
         False,
-        setting(start_date="2026-06-10T00:00:00Z", end_date="2026-06-01T00:00:00Z"),
-        ["end_date '2026-06-01T00:00:00Z' must be after start_date '2026-06-10T00:00:00Z'"],
+        # Relative to now: both dates must stay inside LivePerson's history, whatever day the test runs.
+        setting(start_date=rfc3339(NOW - timedelta(days=10)), end_date=rfc3339(NOW - timedelta(days=20))),
+        [
+            f"end_date {rfc3339(NOW - timedelta(days=20))!r} must be after "
+            f"start_date {rfc3339(NOW - timedelta(days=10))!r}"
+        ],
     ),
     ("api_version_3", False, setting(api_version="3"), ["api_version", "'3'", '"2"']),
 ]
