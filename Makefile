@@ -37,7 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 demo: $(STAMP)
-	$(BIN)/python -m integration_tests.demo
+	$(BIN)/python -m demo
 
 clean:
 	rm -rf $(VENV) .venv-pyairbyte build dist *.egg-info .pytest_cache .ruff_cache demo-output

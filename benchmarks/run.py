@@ -78,7 +78,7 @@ class BenchmarkError(RuntimeError):
 
 
 class SimulatorProcess:
-    """`python -m integration_tests.simulator ...` in its own process, steered over its control endpoints."""
+    """`python -m liveperson_simulator ...` in its own process, steered over its control endpoints."""
 
     def __init__(self, name: str, arguments: list[str], workdir: Path) -> None:
         self.name = name
@@ -91,7 +91,7 @@ class SimulatorProcess:
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "integration_tests.simulator", *self.arguments]
+        return [sys.executable, "-m", "liveperson_simulator", *self.arguments]
 
     def __enter__(self) -> "SimulatorProcess":
         info_file = self.workdir / f"simulator-{self.name}.json"
@@ -384,7 +384,7 @@ class Bench:
         # same speed from the first measured run on: the floor then measures the client, not the data generator.
         arguments = ["--records", str(records), "--window-cache-records", str(records * 2)]
         with SimulatorProcess(label, arguments, self.workdir) as sim:
-            self.simulators[label] = shlex.join(["python", "-m", "integration_tests.simulator", *arguments])
+            self.simulators[label] = shlex.join(["python", "-m", "liveperson_simulator", *arguments])
             self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
             self.expect(sim, label, self.ranges[label])
             # Warm-up, not measured: the simulator's page caches and the OS file cache of both clients' imports.
@@ -399,7 +399,7 @@ class Bench:
         arguments = ["--agents", str(self.args.latency_agents), "--history-days", str(self.args.latency_days)]
         arguments += ["--latency-ms", str(self.args.latency_ms)]
         with SimulatorProcess(label, arguments, self.workdir) as sim:
-            self.simulators[label] = shlex.join(["python", "-m", "integration_tests.simulator", *arguments])
+            self.simulators[label] = shlex.join(["python", "-m", "liveperson_simulator", *arguments])
             self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
             self.expect(sim, label, self.ranges[label])
             self.warm_connector_imports()

@@ -26,8 +26,8 @@ log() { echo "[test-image] $*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
 
 [ -x "$PYTHON" ] || fail "$PYTHON is missing: run 'make install' first (the simulator runs from the repo venv)"
-"$PYTHON" -c 'import integration_tests.simulator' 2>/dev/null \
-    || fail "the LivePerson simulator (integration_tests/simulator) cannot be imported with $PYTHON"
+"$PYTHON" -c 'import liveperson_simulator' 2>/dev/null \
+    || fail "the LivePerson simulator (liveperson_simulator) cannot be imported with $PYTHON"
 BASE="$(select_base_image)" || fail "no base image: run docker/build-base-image.sh first"
 PIP_INDEX="$(host_pip_index_url)"
 
@@ -92,7 +92,7 @@ log "ok   labels $EXPECTED_NAME $EXPECTED_VERSION, entry point source-agent-acti
 
 # --- 3. Simulator, config, catalog -------------------------------------------------------------
 log "starting the LivePerson simulator (log: $WORK_DIR/simulator.log)"
-"$PYTHON" -m integration_tests.simulator --info-file "$WORK_DIR/simulator.json" \
+"$PYTHON" -m liveperson_simulator --info-file "$WORK_DIR/simulator.json" \
     >"$WORK_DIR/simulator.log" 2>&1 &
 SIM_PID=$!
 deadline=$((SECONDS + SIMULATOR_WAIT_SECONDS))

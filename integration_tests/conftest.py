@@ -4,10 +4,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from integration_tests.simulator import Simulator, SimulatorConfig
-
-# Small enough to sync in a second, large enough for several pages, midnight edges and deleted ids.
-SMALL_ACCOUNT = {"agents": 8, "groups": 2, "history_days": 45}
+from integration_tests.support import SMALL_ACCOUNT
+from liveperson_simulator import Simulator, SimulatorConfig
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Agents, agent groups and status reasons, and the v1 response format, through the real CLI and the simulator."""
 
-from integration_tests.connector import Connector, catalog, key_of
-from integration_tests.test_status_changes_sync import fixed_range, rfc3339
+from integration_tests.support import Connector, catalog, fixed_range, key_of, rfc3339
 
 NAME_STREAMS = ("agents", "agent_groups", "status_reasons")
 

@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integration_tests.conftest import SMALL_ACCOUNT
-from integration_tests.connector import Connector, Output
-from integration_tests.simulator import Simulator, SimulatorConfig
-from integration_tests.test_status_changes_sync import fixed_range, rfc3339
+from integration_tests.support import SMALL_ACCOUNT, Connector, Output, fixed_range, rfc3339
+from liveperson_simulator import Simulator, SimulatorConfig
 
 OAUTH1_FIELDS = ("app_key", "app_secret", "access_token", "access_token_secret")
 HOST_FIELDS = ("domain", "sentinel_domain", "account_config_domain", "domain_api_host")

@@ -4,7 +4,7 @@ import json
 
 from benchmarks import floor_client
 from benchmarks.floor_client import DAY_MS, format_ms, parse_ms, windows
-from integration_tests.connector import Connector, catalog, key_of
+from integration_tests.support import Connector, catalog, key_of
 
 WINDOW_DAYS = 7
 PAGE_SIZE = 300

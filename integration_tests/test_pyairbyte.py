@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_tests.connector import COMMAND, PRIMARY_KEY
+from integration_tests.support import COMMAND, PRIMARY_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_VENV = ROOT / ".venv-pyairbyte"

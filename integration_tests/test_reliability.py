@@ -14,10 +14,20 @@ from typing import Optional
 
 import pytest
 
-from integration_tests.connector import RECOVERABLE_FAULTS, Connector, Output, key_of, read_watching, state_time
-from integration_tests.simulator import Simulator, SimulatorConfig
-from integration_tests.simulator.faults import FaultPlan
-from integration_tests.test_status_changes_sync import DAY, fixed_range, parse, rfc3339
+from integration_tests.support import (
+    DAY,
+    RECOVERABLE_FAULTS,
+    Connector,
+    Output,
+    fixed_range,
+    key_of,
+    parse,
+    read_watching,
+    rfc3339,
+    state_time,
+)
+from liveperson_simulator import Simulator, SimulatorConfig
+from liveperson_simulator.faults import FaultPlan
 
 MS = timedelta(milliseconds=1)
 

@@ -15,9 +15,8 @@ from typing import Optional
 import pytest
 import trustme
 
-from integration_tests.connector import Connector, Output, catalog, key_of, run_with_args
-from integration_tests.simulator import Simulator
-from integration_tests.test_status_changes_sync import fixed_range, rfc3339
+from integration_tests.support import Connector, Output, catalog, fixed_range, key_of, rfc3339, run_with_args
+from liveperson_simulator import Simulator
 
 WRONG_SECRET = "wrong-secret-for-leak-test-71c0e4d2a9b8f356"
 ALL_STREAMS = catalog("status_changes", "agents", "agent_groups", "status_reasons")

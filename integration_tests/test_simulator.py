@@ -12,17 +12,17 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from integration_tests.simulator import Simulator, SimulatorConfig
-from integration_tests.simulator.config import ALL_PERMISSIONS
-from integration_tests.simulator.data import AGENT_FIELDS
-from integration_tests.simulator.oauth1 import (
+from liveperson_simulator import Simulator, SimulatorConfig
+from liveperson_simulator.config import ALL_PERMISSIONS
+from liveperson_simulator.data import AGENT_FIELDS
+from liveperson_simulator.oauth1 import (
     authorization_header,
     base_string_uri,
     hmac_sha1_signature,
     signature_base_string,
 )
-from integration_tests.simulator.stats import RequestRecord
-from integration_tests.simulator.times import DAY_MS, format_ms, parse_rfc3339
+from liveperson_simulator.stats import RequestRecord
+from liveperson_simulator.times import DAY_MS, format_ms, parse_rfc3339
 
 # A fixed simulator start (a Wednesday afternoon) for tests whose assertions depend on the data.
 PINNED_START = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
@@ -684,7 +684,7 @@ def test_cli_prints_connection_info_and_stops_on_sigterm(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "integration_tests.simulator",
+        "liveperson_simulator",
         "--agents",
         "3",
         "--info-file",

@@ -1,27 +1,20 @@
 """The real connector CLI against the simulator over HTTPS: complete, exactly-once, resumable syncs."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from integration_tests.connector import RECOVERABLE_FAULTS, Connector, catalog, key_of, state_time
-
-DAY = timedelta(days=1)
-
-
-def rfc3339(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def fixed_range(sim, days: int) -> tuple[datetime, datetime]:
-    """A range that starts at a UTC midnight (window edges then fall on midnights) and ends a minute ago."""
-    now = sim.now()
-    start = (now - days * DAY).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, now - timedelta(minutes=1)
+from integration_tests.support import (
+    DAY,
+    RECOVERABLE_FAULTS,
+    Connector,
+    catalog,
+    fixed_range,
+    key_of,
+    parse,
+    rfc3339,
+    state_time,
+)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 import re
 from datetime import timedelta
 
-from integration_tests.connector import Connector
-from integration_tests.test_status_changes_sync import rfc3339
+from integration_tests.support import Connector, rfc3339
 
 
 def test_given_old_start_date_when_full_sync_then_log_shows_hosts_clamp_plan_and_one_line_per_window(

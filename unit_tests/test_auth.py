@@ -10,7 +10,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
 from source_agent_activity import auth
-from unit_tests.builders import (
+from unit_tests.support.config import (
     ACCESS_TOKEN,
     ACCESS_TOKEN_SECRET,
     ACCOUNT_ID,
@@ -21,13 +21,10 @@ from unit_tests.builders import (
     PERMISSION,
     SENTINEL_HOST,
     ConfigBuilder,
-    ErrorResponse,
-    RequestBuilder,
-    StatusChangesResponse,
-    TokenResponse,
-    a_record,
 )
-from unit_tests.entrypoint import NOW, read_status_changes, secrets_printed, stream_error
+from unit_tests.support.entrypoint import NOW, read_status_changes, secrets_printed, stream_error
+from unit_tests.support.request_builder import RequestBuilder
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, TokenResponse, a_record
 
 TOKEN_A = "unit-bearer-token-a-61c2e0f4b8d94d37"
 TOKEN_B = "unit-bearer-token-b-93d7a1c5e2f04b68"

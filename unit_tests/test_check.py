@@ -6,16 +6,10 @@ from airbyte_cdk.models import Status
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    PERMISSION,
-    ConfigBuilder,
-    ErrorResponse,
-    RequestBuilder,
-    StatusChangesResponse,
-    TokenResponse,
-    a_record,
-)
-from unit_tests.entrypoint import NOW, check, connection_status, secrets_printed
+from unit_tests.support.config import PERMISSION, ConfigBuilder
+from unit_tests.support.entrypoint import NOW, check, connection_status, secrets_printed
+from unit_tests.support.request_builder import RequestBuilder
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, TokenResponse, a_record
 
 
 def _check_request() -> RequestBuilder:

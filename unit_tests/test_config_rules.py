@@ -7,7 +7,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.config_rules import effective_start, validate_config
-from unit_tests.builders import SECRETS, ConfigBuilder
+from unit_tests.support.config import SECRETS, ConfigBuilder
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from airbyte_cdk.models import AirbyteStream, SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover
 
 from source_agent_activity import SourceAgentActivity
-from unit_tests.builders import ConfigBuilder
+from unit_tests.support.config import ConfigBuilder
 
 
 @pytest.fixture(scope="module")

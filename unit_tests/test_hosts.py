@@ -8,16 +8,16 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
 from source_agent_activity.hosts import SELECTED_STREAMS, resolve_hosts
-from unit_tests.builders import (
-    ConfigBuilder,
+from unit_tests.support.config import ConfigBuilder
+from unit_tests.support.entrypoint import NOW, read_status_changes
+from unit_tests.support.request_builder import RequestBuilder
+from unit_tests.support.response_builder import (
     DomainResponse,
     ErrorResponse,
-    RequestBuilder,
     StatusChangesResponse,
     TokenResponse,
     a_record,
 )
-from unit_tests.entrypoint import NOW, read_status_changes
 
 DISCOVERED_AGENT_ACTIVITY = "lo.agentactivity.liveperson.net"
 DISCOVERED_SENTINEL = "lo.sentinel.liveperson.net"

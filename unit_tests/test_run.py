@@ -14,17 +14,10 @@ from freezegun import freeze_time
 from requests_mock import ANY as ANY_URL
 
 from source_agent_activity.run import GIL_SWITCH_INTERVAL_SECONDS, run
-from unit_tests.builders import (
-    SECRETS,
-    ConfigBuilder,
-    ErrorResponse,
-    RequestBuilder,
-    StatusChangesResponse,
-    TokenResponse,
-    a_record,
-    catalog,
-)
-from unit_tests.entrypoint import NOW
+from unit_tests.support.config import SECRETS, ConfigBuilder, catalog
+from unit_tests.support.entrypoint import NOW
+from unit_tests.support.request_builder import RequestBuilder
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, TokenResponse, a_record
 
 
 def _files(tmp_path: Path, config: dict) -> dict[str, str]:

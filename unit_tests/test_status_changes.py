@@ -14,20 +14,17 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
 from source_agent_activity import SourceAgentActivity
-from unit_tests.builders import (
-    AGENT_ACTIVITY_HOST,
-    ConfigBuilder,
+from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, catalog, state
+from unit_tests.support.entrypoint import EARLIEST, NOW, read_status_changes, record_times, state_time, stream_error
+from unit_tests.support.request_builder import RequestBuilder
+from unit_tests.support.response_builder import (
     ErrorResponse,
-    RequestBuilder,
     StatusChangesResponse,
     TokenResponse,
     V1StatusChangesResponse,
     a_record,
-    catalog,
     raw_response,
-    state,
 )
-from unit_tests.entrypoint import EARLIEST, NOW, read_status_changes, record_times, state_time, stream_error
 
 STATUS_CHANGES_URL = RequestBuilder.status_changes().url
 

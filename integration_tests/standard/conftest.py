@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import pytest
 
-from integration_tests.simulator import Simulator, SimulatorConfig
+from liveperson_simulator import Simulator, SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTANCE_TEST_CONFIG = ROOT / "acceptance-test-config.yml"

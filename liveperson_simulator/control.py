@@ -1,6 +1,6 @@
 """``/_simulator/...``: steering a running simulator over HTTP, for out-of-process users.
 
-Benchmarks and demos run the simulator with ``python -m integration_tests.simulator`` and use
+Benchmarks and demos run the simulator with ``python -m liveperson_simulator`` and use
 these endpoints instead of the Python API. They need no authentication, are never faulted or
 delayed, and do not appear in the request counters.
 """

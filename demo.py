@@ -15,9 +15,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from integration_tests.simulator import Simulator, SimulatorConfig
+from liveperson_simulator import Simulator, SimulatorConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 OUTPUT = ROOT / "demo-output"
 COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
 STATUS_NAMES = {1: "offline", 2: "online", 3: "occupied", 4: "away"}

@@ -1,4 +1,8 @@
-"""Run the real `source-agent-activity` command as a subprocess, the way Airbyte runs it, and read its messages."""
+"""What the integration tests share: the real `source-agent-activity` command run as a subprocess the way Airbyte runs
+it, its messages, catalogs, the small default account and date helpers.
+
+Test modules import from here, never from each other.
+"""
 
 import json
 import os
@@ -6,12 +10,15 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+# Small enough to sync in a second, large enough for several pages, midnight edges and deleted ids.
+SMALL_ACCOUNT = {"agents": 8, "groups": 2, "history_days": 45}
 COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
-# Simulator faults (integration_tests/simulator/faults.py) a sync must ride out with every record delivered.
+# Simulator faults (liveperson_simulator/faults.py) a sync must ride out with every record delivered.
 RECOVERABLE_FAULTS = (
     "429",
     "429_no_retry_after",
@@ -234,3 +241,21 @@ def read_watching(
             process.stdout.close()
         stderr.seek(0)
         return Output(process.returncode, "".join(lines), stderr.read())
+
+
+DAY = timedelta(days=1)
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def fixed_range(sim, days: int) -> tuple[datetime, datetime]:
+    """A range that starts at a UTC midnight (window edges then fall on midnights) and ends a minute ago."""
+    now = sim.now()
+    start = (now - days * DAY).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, now - timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""Run a simulator until SIGINT/SIGTERM: ``python -m integration_tests.simulator --records 1000000``.
+"""Run a simulator until SIGINT/SIGTERM: ``python -m liveperson_simulator --records 1000000``.
 
 Prints one JSON line with the address, CA path and credentials (also written to ``--info-file``).
 """
@@ -15,7 +15,7 @@ from .simulator import Simulator
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m liveperson_simulator", description=__doc__)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--agents", type=int, help="number of agents (ignored with --records)")
     parser.add_argument("--history-days", type=int, help="days back from today that have data")

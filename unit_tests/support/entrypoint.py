@@ -9,7 +9,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, 
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 
 from source_agent_activity import SourceAgentActivity
-from unit_tests.builders import SECRETS, catalog
+from unit_tests.support.config import SECRETS, catalog
 
 # The instant every read and check test runs at: 180 days before it is 2025-12-17T12:00:00Z.
 NOW = "2026-06-15T12:00:00Z"
