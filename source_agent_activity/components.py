@@ -1,7 +1,8 @@
-"""The Python pieces `manifest.yaml` refers to: each handles one LivePerson quirk the YAML cannot express."""
+"""The Python pieces `manifest.yaml` names: each handles one LivePerson quirk the YAML cannot express."""
 
 import logging
 import math
+import time
 import weakref
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
@@ -15,53 +16,116 @@ from airbyte_cdk.sources.declarative.auth.declarative_authenticator import Decla
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
+)
+from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_request_options_provider import (
+    InterpolatedRequestOptionsProvider,
 )
 from airbyte_cdk.sources.declarative.transformations.config_transformations.config_transformation import (
     ConfigTransformation,
 )
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config
+from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_agent_activity import auth
-from source_agent_activity.config_rules import MAX_HISTORY, effective_start, parse_datetime, validate_config
+from source_agent_activity import auth, hosts, outage
+from source_agent_activity.config_rules import HOST_FIELDS, sync_range
 from source_agent_activity.errors import system_error, transient_error
-from source_agent_activity.hosts import resolve_hosts
 from source_agent_activity.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
 
-# Cursor values in the format LivePerson writes them (milliseconds, Z); the manifest's datetime_format matches.
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 _PARSED_BODY = "_agent_activity_body"
+_BODY_PROBLEM = "_agent_activity_body_problem"
+_RETRY_LATER = (
+    "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
+    "LivePerson support if it keeps happening."
+)
 
 
 def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(TIME_FORMAT)[:-3] + "Z"
+    """LivePerson's own time format (milliseconds, Z), which the manifest's `time_format` also reads and writes."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class ResolveHostsAndWindow(ConfigTransformation):
-    """Validate the config, find the account's hosts and fix the sync's first instant, once per run.
+# Config: nothing here makes a request or fails; `check` and `read` refuse a config that breaks a rule.
 
-    Runs in the source constructor (spec.config_normalization_rules); what it adds is not persisted, so hosts are
-    discovered afresh on every run. Keys it adds start with `__`.
+
+@dataclass
+class FillDefaults(ConfigTransformation):
+    """Give every setting the user left out its default, from the manifest's one list of defaults.
+
+    The Airbyte UI fills the spec's defaults in, but a config written by hand or by an API client may omit them.
+    An empty host override counts as left out. The manifest passes the defaults as `$parameters.defaults`.
     """
 
+    parameters: Mapping[str, Any]
+
     def transform(self, config: MutableMapping[str, Any]) -> None:
-        now = datetime.now(UTC)
-        validate_config(config, now)
-        start, clamped_from = effective_start(config, now)
-        if clamped_from is not None:
-            logger.info(
-                f"start_date {format_time(clamped_from)} is older than the 180 days LivePerson keeps: "
-                f"reading from {format_time(start)} instead."
+        for name, default in self.parameters["defaults"].items():
+            value = config.get(name)
+            if value is None or (value == "" and name in HOST_FIELDS):
+                config[name] = default
+
+
+class SyncRange(ConfigTransformation):
+    """The instants status_changes reads between, as the manifest's cursor reads them: `__start`, `__earliest` and
+    `__end` (config_rules.sync_range). They are there even while a date is invalid, so that the source can always be
+    built; `check` and `read` then refuse the config with a message naming the date."""
+
+    def transform(self, config: MutableMapping[str, Any]) -> None:
+        for key, value in sync_range(config, datetime.now(UTC)).items():
+            config[key] = format_time(value)
+
+
+# Requests
+
+
+@dataclass
+class LivePersonRequester(HttpRequester):
+    """An HttpRequester whose `{host}` is the account's host for one LivePerson service, found at the first request.
+
+    LivePerson serves each account from regional hosts that only its Domain API names (hosts.py); the manifest gives
+    the service and the URL with `{host}` in it, so that building the source asks nothing of the network.
+    """
+
+    service: str = ""
+    request_parameters: Optional[Mapping[str, str]] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.request_options_provider is None and self.request_parameters is not None:
+            self.request_options_provider = InterpolatedRequestOptionsProvider(
+                config=self.config, request_parameters=self.request_parameters, parameters=parameters
             )
-        config["__start"] = format_time(start)
-        config["__earliest"] = format_time(now - MAX_HISTORY)
-        config["__end"] = format_time(parse_datetime("end_date", config["end_date"]) if config.get("end_date") else now)
-        config.update(resolve_hosts(config))
+        super().__post_init__(parameters)
+
+    def get_url(
+        self,
+        *,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+    ) -> str:
+        url = super().get_url(stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token)
+        return url.replace("{host}", hosts.HOSTS.host(self.service, self.config), 1)
+
+    def send_request(
+        self,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Optional[requests.Response]:
+        """No answer for the first page of a window while the host is down (outage.py): the window is not started.
+
+        Windows start in order, so one that has not started yet comes after the window that found the outage, and
+        the state (which only moves over the unbroken run of finished windows) stays before that one.
+        """
+        if next_page_token is None and outage.OUTAGES.down(hosts.HOSTS.host(self.service, self.config)):
+            return None
+        return super().send_request(stream_state, stream_slice, next_page_token, **kwargs)
 
 
 @dataclass
@@ -81,7 +145,7 @@ class OAuth2ClientCredentials(DeclarativeAuthenticator):
     def _key(self) -> tuple[str, str, str, str]:
         credentials = self.config["credentials"]
         return (
-            self.config["__sentinel_host"],
+            hosts.HOSTS.host(hosts.SENTINEL, self.config),
             self.config["account_id"],
             credentials["client_id"],
             credentials["client_secret"],
@@ -130,6 +194,9 @@ class OAuth1Signature(DeclarativeAuthenticator):
         return None
 
 
+# Answers
+
+
 def parsed_body(response: requests.Response) -> Any:
     """The response's JSON, parsed once (orjson) and kept on the response for the extractor and paginator."""
     body = getattr(response, _PARSED_BODY, None)
@@ -140,73 +207,74 @@ def parsed_body(response: requests.Response) -> Any:
 
 
 @dataclass
-class LivePersonErrorHandler(DefaultErrorHandler):
-    """The manifest's response filters, plus two things a filter cannot do.
+class RejectedFreshToken(DefaultErrorHandler):
+    """A second 401 for the same request fails with the manifest's 401 message, which names the permission.
 
-    1. A 200 must carry the data: a body that is not JSON, lacks `records_key` (`stateChanges`, or `agentsInfo` for
-       v1), holds a record without a valid `time`, or (`body_is_list`) is not a JSON list is retried as an error.
-       Stock components take such a page as empty and silently lose the rest of the window.
-    2. A 401 gets one token refresh and retry (the filter's REFRESH_TOKEN_THEN_RETRY); a second 401 for the same
-       request fails with the filter's message, which names the permission, instead of the CDK's generic one.
+    The first 401 gets the filter's REFRESH_TOKEN_THEN_RETRY: a new token and one retry. If the fresh token is refused
+    too, the credentials lack a permission; the CDK would say only "Refreshed OAuth access token is rejected".
     """
 
-    records_key: Optional[str] = None
-    body_is_list: bool = False
     _refreshed: "weakref.WeakSet[requests.PreparedRequest]" = field(default_factory=weakref.WeakSet, init=False)
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__post_init__(parameters)
-        if self.records_key:
-            self.records_key = InterpolatedString.create(self.records_key, parameters=parameters).eval(self.config)
 
     def interpret_response(
         self, response_or_exception: Optional[Union[requests.Response, Exception]]
     ) -> ErrorResolution:
         resolution = super().interpret_response(response_or_exception)
-        if not isinstance(response_or_exception, requests.Response):
-            return resolution
-        response = response_or_exception
-        if resolution.response_action == ResponseAction.REFRESH_TOKEN_THEN_RETRY:
-            if response.request in self._refreshed:
+        if resolution.response_action == ResponseAction.REFRESH_TOKEN_THEN_RETRY and isinstance(
+            response_or_exception, requests.Response
+        ):
+            if response_or_exception.request in self._refreshed:
                 return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, resolution.error_message)
-            self._refreshed.add(response.request)
-        elif response.status_code >= 500 and resolution.error_message:
-            # A filter's message cannot see the status code; the user should.
-            return ErrorResolution(
-                resolution.response_action,
-                resolution.failure_type,
-                f"HTTP {response.status_code}: {resolution.error_message}",
-            )
-        elif resolution.response_action == ResponseAction.SUCCESS and (self.records_key or self.body_is_list):
-            problem = self._body_problem(response)
+            self._refreshed.add(response_or_exception.request)
+        return resolution
+
+
+@dataclass
+class StateChangesErrorHandler(RejectedFreshToken):
+    """A status-changes 200 must carry its records, else it is retried like a 5xx.
+
+    A body that is not JSON, lacks `records_key` (`stateChanges`, or `agentsInfo` for v1) or holds a record without
+    a valid `time` is an error: stock components take such a page as empty and silently lose the rest of the window.
+    """
+
+    records_key: str = "stateChanges"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.records_key = InterpolatedString.create(self.records_key, parameters=parameters).eval(self.config)
+
+    def interpret_response(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]]
+    ) -> ErrorResolution:
+        resolution = super().interpret_response(response_or_exception)
+        if resolution.response_action == ResponseAction.SUCCESS and isinstance(
+            response_or_exception, requests.Response
+        ):
+            problem = self._body_problem(response_or_exception)
             if problem:
-                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, problem)
+                # Kept on the response for the message that ends the sync if every attempt gets such a body.
+                setattr(response_or_exception, _BODY_PROBLEM, problem)
+                where = f"LivePerson answered HTTP 200 to {path_of(response_or_exception.request)}"
+                return ErrorResolution(
+                    ResponseAction.RETRY, FailureType.transient_error, f"{where} with {problem}. {_RETRY_LATER}"
+                )
         return resolution
 
     def _body_problem(self, response: requests.Response) -> Optional[str]:
-        where = f"LivePerson answered HTTP {response.status_code} to {_path_of(response.request)}"
         try:
             body = parsed_body(response)
         except orjson.JSONDecodeError:
-            return f"{where} with a body that is not valid JSON ({len(response.content)} bytes). {_RETRY_LATER}"
-        if self.body_is_list:
-            return None if isinstance(body, list) else f"{where} with a body that is not a JSON list. {_RETRY_LATER}"
+            return f"a body that is not valid JSON ({len(response.content)} bytes)"
         records = body.get(self.records_key) if isinstance(body, dict) else None
         if not isinstance(records, list):
-            return f"{where} without a '{self.records_key}' list, which is not taken as empty. {_RETRY_LATER}"
+            return f"no '{self.records_key}' list, which is not taken as empty"
         if self.records_key == "agentsInfo":
             records = [event for agent in records for event in (agent.get("statusChangeHistory") or [])]
         for record in records:
             if not isinstance(record, dict) or not is_cursor_time(record.get("time")):
                 shown = record.get("time") if isinstance(record, dict) else record
-                return f"{where} with a state change whose time {shown!r} is not a valid date-time. {_RETRY_LATER}"
+                return f"a state change whose time {shown!r} is not a valid date-time"
         return None
-
-
-_RETRY_LATER = (
-    "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
-    "LivePerson support if it keeps happening."
-)
 
 
 def is_cursor_time(value: Any) -> bool:
@@ -220,14 +288,13 @@ def is_cursor_time(value: Any) -> bool:
 
 
 @dataclass
-class LivePersonBackoff(BackoffStrategy):
-    """Answer Retry-After when LivePerson sends it, else 2, 4, 8, 16, 32 s; and tell the user why it waits.
+class RetryAfterOn429(BackoffStrategy):
+    """After a 429, wait as LivePerson asks: Retry-After (at least 1 s, at most 5 minutes), else 2, 4, 8, 16, 32 s.
 
-    LivePerson asks for at least 1 s after a 429 and a growing pause after 5xx:
-    https://developers.liveperson.com/retry-and-keepalive-best-practices-overview.html
-    The CDK sleeps one second more than a strategy answers; the log line says the real pause. The CDK also asks after
-    the last attempt, when no retry follows: then nothing is logged, and a 429 ends with a message that says what to do
-    (the CDK's own is a bare "API rate limit exceeded.").
+    https://developers.liveperson.com/retry-and-keepalive-best-practices-overview.html asks for at least 1 s after a
+    429. Other retryable answers (5xx, broken bodies, timeouts) get no answer here: the CDK then waits 1, 2, 4, 8,
+    16 s and its log names the real cause. When the retries are spent on 429s, the sync ends with a message that says
+    what to do (the CDK's own is a bare "API rate limit exceeded.").
     """
 
     config: Config
@@ -235,46 +302,108 @@ class LivePersonBackoff(BackoffStrategy):
     max_retries: int = 5
     max_wait_seconds: float = 300
 
-    # What the CDK's rate-limit handler adds to every answered wait (airbyte_cdk.sources.streams.http.rate_limiting).
-    CDK_EXTRA_SECONDS = 1
+    def backoff_time(
+        self,
+        response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
+        attempt_count: int,
+    ) -> Optional[float]:
+        if not isinstance(response_or_exception, requests.Response) or response_or_exception.status_code != 429:
+            return None
+        if attempt_count > self.max_retries:
+            raise transient_error(
+                f"LivePerson kept limiting the request rate (HTTP 429) for account {self.config['account_id']} "
+                f"after {self.max_retries} retries of {path_of(response_or_exception.request)}: retry the sync "
+                "later, or lower num_workers."
+            )
+        retry_after = response_or_exception.headers.get("Retry-After", "").strip()
+        # A Retry-After of 0 would make the CDK skip this strategy; LivePerson asks for at least 1 s.
+        wait = min(
+            max(float(retry_after), 1.0) if retry_after.isdigit() else float(2**attempt_count), self.max_wait_seconds
+        )
+        asked = f", Retry-After {retry_after} s" if retry_after.isdigit() else ""
+        logger.info(
+            f"LivePerson is limiting the request rate (HTTP 429){asked} for {path_of(response_or_exception.request)}: "
+            f"waiting {wait + CDK_EXTRA_SECONDS:.0f} s before retry {attempt_count}."
+        )
+        return wait
+
+
+@dataclass
+class FailFastOnOutage(BackoffStrategy):
+    """When a request has spent its retries on a 5xx, a broken answer, a timeout or a dropped connection, end the sync.
+
+    Its host is reported down (outage.py) and the request fails with one error that says which API kept failing, how
+    and for how long. Requests of other windows still retrying stop at their next failure, and windows that have not
+    started do not start: a full outage ends within about a minute instead of spending 6 attempts on every window.
+    It never asks for a wait itself: the CDK's own pauses (1, 2, 4, 8, 16 s) apply.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    api: str = "API"
+    max_retries: int = 5
+    _first_attempt: "weakref.WeakKeyDictionary[requests.PreparedRequest, float]" = field(
+        default_factory=weakref.WeakKeyDictionary, init=False
+    )
 
     def backoff_time(
         self,
         response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
         attempt_count: int,
     ) -> Optional[float]:
-        wait = float(2**attempt_count)
-        rate_limited = False
-        if isinstance(response_or_exception, requests.Response):
-            reason = f"HTTP {response_or_exception.status_code}"
-            if response_or_exception.status_code == 429:
-                rate_limited = True
-                reason = "LivePerson is limiting the request rate (HTTP 429)"
-            retry_after = response_or_exception.headers.get("Retry-After", "")
-            if retry_after.strip().isdigit():
-                # At least 1 s, as LivePerson asks (a 0 would also make the CDK skip this strategy).
-                wait = max(float(retry_after), 1.0)
-                reason += f", Retry-After {retry_after.strip()} s"
-            where = _path_of(response_or_exception.request)
-        else:
-            reason = type(response_or_exception).__name__ if response_or_exception else "no response"
-            where = _path_of(getattr(response_or_exception, "request", None))
-        wait = min(wait, self.max_wait_seconds)
-        if attempt_count > self.max_retries:
-            if rate_limited:
-                raise transient_error(
-                    f"LivePerson kept limiting the request rate (HTTP 429) for account {self.config['account_id']} "
-                    f"after {self.max_retries} retries of {where}: retry the sync later, or lower num_workers."
-                )
-            return wait
-        logger.info(
-            f"{reason} for {where}: waiting {wait + self.CDK_EXTRA_SECONDS:.0f} s before retry {attempt_count}."
+        request = getattr(response_or_exception, "request", None)
+        if request is None:
+            return None
+        host = urlsplit(request.url or "").netloc
+        if outage.OUTAGES.down(host) is not None:
+            raise outage.StoppedByOutage(
+                message=f"Stopped {path_of(request)}: LivePerson's {self.api} is down (see the error above).",
+                failure_type=FailureType.transient_error,
+            )
+        first = self._first_attempt.setdefault(request, time.monotonic())
+        cause = _cause(response_or_exception)
+        if attempt_count <= self.max_retries:
+            logger.info(
+                f"{cause} for {path_of(request)}: attempt {attempt_count} of {self.max_retries + 1} failed, retrying."
+            )
+            return None
+        error = transient_error(
+            f"LivePerson's {self.api} kept failing for account {self.config['account_id']}: {cause} "
+            f"on {attempt_count} attempts over {time.monotonic() - first:.0f} s ({path_of(request)}). Windows not "
+            "started yet were not read, and the state stops before the first window that was not finished: retry "
+            "the sync later, and contact LivePerson support if it persists."
         )
-        return wait
+        outage.OUTAGES.report(host, error)
+        raise error
 
 
-def _path_of(request: Optional[requests.PreparedRequest]) -> str:
+def _cause(response_or_exception: Union[requests.Response, requests.RequestException, None]) -> str:
+    """What the last attempt got: `HTTP 503 (internalCode AA-5007)`, `HTTP 200 with ...`, `ReadTimeout`."""
+    if not isinstance(response_or_exception, requests.Response):
+        return type(response_or_exception).__name__
+    cause = f"HTTP {response_or_exception.status_code}"
+    problem = getattr(response_or_exception, _BODY_PROBLEM, None)
+    if problem:
+        return f"{cause} with {problem}"
+    try:
+        body = parsed_body(response_or_exception)
+    except orjson.JSONDecodeError:
+        return cause
+    if isinstance(body, dict) and body.get("internalCode"):
+        return f"{cause} (internalCode {body['internalCode']})"
+    return cause
+
+
+# What the CDK adds to every wait a strategy answers (airbyte_cdk/sources/streams/http/rate_limiting.py).
+CDK_EXTRA_SECONDS = 1
+
+
+def path_of(request: Optional[requests.PreparedRequest]) -> str:
+    """A request's path, for messages: no host, no query, nothing secret."""
     return urlsplit(request.url or "").path if request is not None else "a request"
+
+
+# Records and pages
 
 
 @dataclass
@@ -326,7 +455,7 @@ def warn_if_v1_page_cut(response: requests.Response, state_changes: int) -> None
 class NextLinkOffset(PaginationStrategy):
     """Page with the `offset` of the `next` link in `_metadata.references`, and only that.
 
-    LivePerson's next links say http:// and omit `v` (https://developers.liveperson.com/agent-activity-api-methods-
+    LivePerson's next links name plain http and omit `v` (https://developers.liveperson.com/agent-activity-api-methods-
     get-status-changes.html). Following them as they are would send the token in clear text, to whatever host they
     name, and switch later pages to the v1 format. So the link is only read for its offset; every page is requested
     from the known host over https with the connector's own parameters. No `next` link means the last page.

@@ -1,19 +1,22 @@
-"""Every rule a user's configuration must follow, checked before any request is made.
+"""Every rule a user's configuration must follow, each with a message that names the field and the fix.
 
-The JSON schema in the manifest's spec says the same things to the Airbyte UI, but its validator runs after
-the source is built and its messages do not name the field or the fix. These checks run first (from
-`ResolveHostsAndWindow`, in the source constructor) so that `check` answers with a message a person can act on.
+The spec's JSON schema says what it can of this to the Airbyte UI (types, ranges, choices). These rules say all of
+it, cross-field rules included, and the source runs them when `check` or `read` starts, before any request: building
+the source never fails and never waits on them.
 """
 
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Mapping, Optional
 
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
 from source_agent_activity.errors import config_error
 
 # LivePerson keeps status changes for 6 months; 180 days is always inside that, whatever the month lengths.
 # https://developers.liveperson.com/agent-activity-api-methods-get-status-changes.html
-MAX_HISTORY = timedelta(days=180)
+MAX_HISTORY_DAYS = 180
+MAX_HISTORY = timedelta(days=MAX_HISTORY_DAYS)
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]+$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"^(?P<name>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>\d{{1,5}}))?$")
@@ -144,6 +147,23 @@ def _validate_dates(config: Mapping[str, Any], now: datetime) -> None:
         )
     if start is not None and end is not None and end <= start:
         raise config_error(f"end_date {config['end_date']!r} must be after start_date {config['start_date']!r}.")
+
+
+def sync_range(config: Mapping[str, Any], now: datetime) -> dict[str, datetime]:
+    """The instants the manifest's cursor reads status_changes between.
+
+    `__earliest` is the oldest instant LivePerson keeps (it also floors an old saved state), `__start` the start date
+    floored there, `__end` the end date or now. While the config breaks a rule the range is the whole history, only
+    so that the source can be built: `check` and `read` refuse such a config before anything is read.
+    """
+    earliest = now - MAX_HISTORY
+    try:
+        validate_config(config, now)
+    except AirbyteTracedException:
+        return {"__start": earliest, "__earliest": earliest, "__end": now}
+    start, _ = effective_start(config, now)
+    end = parse_datetime("end_date", config["end_date"]) if config.get("end_date") else now
+    return {"__start": start, "__earliest": earliest, "__end": end}
 
 
 def effective_start(config: Mapping[str, Any], now: datetime) -> tuple[datetime, Optional[datetime]]:

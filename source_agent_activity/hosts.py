@@ -1,14 +1,20 @@
-"""Finding the account's LivePerson hosts through the Domain API.
+"""The account's LivePerson hosts, found through the Domain API at the first request that needs each one.
 
 Each LivePerson account lives in one region; its services have their own hosts, which the Domain API names:
 https://developers.liveperson.com/api-guidelines-domain-api.html. The answer is a bare host (the docs write
-http://, we always use https://). A user may override each host; discovery then skips that service.
+plain http; we always use https). A user may override each host; discovery then skips that service.
+
+Nothing is looked up when the source is built: `HOSTS.host(service, config)` is called by the requester and the
+OAuth 2.0 authenticator when they send their first request, and remembers the answer (or the failure) for the rest
+of the process, for every stream and worker thread. A read of status_changes alone therefore never asks for the
+account configuration host, and a failure to find that host fails only the streams that need it.
 """
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Union
 
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -18,7 +24,6 @@ from source_agent_activity.errors import config_error, transient_error
 
 logger = logging.getLogger("airbyte")
 
-DEFAULT_DOMAIN_API_HOST = "api.liveperson.net"
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 30
 ATTEMPTS = 4
@@ -27,102 +32,95 @@ RETRY_PAUSE_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class Service:
-    """A LivePerson service the connector talks to, the config field overriding it, and where its host goes."""
+    """A LivePerson service the connector talks to, and the config field that overrides its host."""
 
     name: str
     override_field: str
-    config_key: str
     purpose: str
+    # Said after a failure to find the host: which streams it stops.
+    needed_by: str
 
 
-AGENT_ACTIVITY = Service("agentActivityDomain", "domain", "__agent_activity_host", "the Agent Activity API")
-SENTINEL = Service("sentinel", "sentinel_domain", "__sentinel_host", "OAuth 2.0 login (Sentinel)")
+AGENT_ACTIVITY = Service("agentActivityDomain", "domain", "the Agent Activity API", "")
+SENTINEL = Service("sentinel", "sentinel_domain", "OAuth 2.0 login (Sentinel)", "")
 ACCOUNT_CONFIG = Service(
-    "accountConfigReadOnly", "account_config_domain", "__account_config_host", "the account configuration APIs"
+    "accountConfigReadOnly",
+    "account_config_domain",
+    "the account configuration APIs",
+    " Only agents, agent_groups and status_reasons need it: deselect them to sync the status changes alone.",
 )
-# The streams served by accountConfigReadOnly. Its host is looked up only when one of them is being read, so that
-# check, discover and a status_changes-only sync never depend on it.
-ACCOUNT_CONFIG_STREAMS = frozenset({"agents", "agent_groups", "status_reasons"})
-# Where the source puts the names of the streams a read selected (absent for spec, check and discover).
-SELECTED_STREAMS = "__selected_streams"
-# Why accountConfigReadOnly could not be found: those streams then fail with this message, status_changes still syncs.
-ACCOUNT_CONFIG_ERROR = "__account_config_error"
+SERVICES = {service.name: service for service in (AGENT_ACTIVITY, SENTINEL, ACCOUNT_CONFIG)}
 
 
-def services_needed(config: Mapping[str, Any]) -> list[Service]:
-    """Sentinel issues OAuth 2.0 tokens only; legacy OAuth 1.0a keys sign requests themselves."""
-    needed = [AGENT_ACTIVITY]
-    if config["credentials"]["auth_type"] == "oauth2_client_credentials":
-        needed.append(SENTINEL)
-    if ACCOUNT_CONFIG_STREAMS.intersection(config.get(SELECTED_STREAMS) or ()):
-        needed.append(ACCOUNT_CONFIG)
-    return needed
+class HostDirectory:
+    """The hosts one process uses, each resolved once: the user's override, else the Domain API's answer."""
 
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._answers: dict[tuple[str, str, str], Union[str, AirbyteTracedException]] = {}
+        self._announced: set[tuple[str, str]] = set()
+        self.session = requests.Session()
 
-def resolve_hosts(
-    config: Mapping[str, Any],
-    session: Optional[requests.Session] = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, str]:
-    """Map each needed service's config key to its host: the user's override, else the Domain API's answer."""
-    session = session or requests.Session()
-    domain_api_host = config.get("domain_api_host") or DEFAULT_DOMAIN_API_HOST
-    hosts: dict[str, str] = {}
-    for service in services_needed(config):
+    def host(self, service: Union[Service, str], config: Mapping[str, Any]) -> str:
+        """The host of `service` for the config's account; raises the (remembered) failure to find it."""
+        service = SERVICES[service] if isinstance(service, str) else service
         override = config.get(service.override_field)
         if override:
-            hosts[service.config_key] = override
-            logger.info(f"Using {override} for {service.purpose} (set in {service.override_field}).")
-            continue
-        try:
-            host = _discover(session, domain_api_host, config["account_id"], service, sleep)
-        except AirbyteTracedException as error:
-            if service is not ACCOUNT_CONFIG:
-                raise
-            logger.warning(
-                f"{error.message} Only agents, agent_groups and status_reasons need it; status_changes syncs."
-            )
-            hosts[ACCOUNT_CONFIG_ERROR] = error.message or ""
-            continue
-        hosts[service.config_key] = host
-        logger.info(f"Discovered {host} for {service.purpose} of account {config['account_id']}.")
-    return hosts
+            self._announce_once(service, f"Using {override} for {service.purpose} (set in {service.override_field}).")
+            return override
+        domain_api_host = config["domain_api_host"]
+        key = (domain_api_host, config["account_id"], service.name)
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._answers:
+                try:
+                    self._answers[key] = self._discover(domain_api_host, config["account_id"], service)
+                except AirbyteTracedException as error:
+                    self._answers[key] = error
+            answer = self._answers[key]
+        if isinstance(answer, AirbyteTracedException):
+            raise answer
+        self._announce_once(service, f"Discovered {answer} for {service.purpose} of account {config['account_id']}.")
+        return answer
 
+    def _announce_once(self, service: Service, line: str) -> None:
+        with self._lock:
+            if (service.name, line) in self._announced:
+                return
+            self._announced.add((service.name, line))
+        logger.info(line)
 
-def _discover(
-    session: requests.Session,
-    domain_api_host: str,
-    account_id: str,
-    service: Service,
-    sleep: Callable[[float], None],
-) -> str:
-    url = f"https://{domain_api_host}/api/account/{account_id}/service/{service.name}/baseURI.json"
-    failure = ""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            response = session.get(
-                url, params={"version": "1.0"}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
-            )
-        except requests.RequestException as error:
-            failure = f"{type(error).__name__}"
-        else:
-            if response.status_code in (400, 401, 403, 404):
-                raise config_error(
-                    f"Account {account_id} has no {service.name} service at the LivePerson Domain API "
-                    f"({domain_api_host} answered HTTP {response.status_code}): check the account id, or ask "
-                    f"LivePerson to enable {service.purpose} for this account."
+    def _discover(self, domain_api_host: str, account_id: str, service: Service) -> str:
+        url = f"https://{domain_api_host}/api/account/{account_id}/service/{service.name}/baseURI.json"
+        failure = ""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = self.session.get(
+                    url, params={"version": "1.0"}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
                 )
-            if response.ok:
-                return _host_from_answer(response, account_id, service, domain_api_host)
-            failure = f"HTTP {response.status_code}"
-        if attempt < ATTEMPTS:
-            sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
-    message = (
-        f"Could not reach the LivePerson Domain API at {domain_api_host} to find the {service.name} host of "
-        f"account {account_id} ({failure}, {ATTEMPTS} attempts). This is usually temporary: retry the sync later. "
-        f"If it persists, check that {domain_api_host} is reachable, or set {service.override_field}."
-    )
-    raise transient_error(message)
+            except requests.RequestException as error:
+                failure = f"{type(error).__name__}"
+            else:
+                if response.status_code in (400, 401, 403, 404):
+                    raise config_error(
+                        f"Account {account_id} has no {service.name} service at the LivePerson Domain API "
+                        f"({domain_api_host} answered HTTP {response.status_code}): check the account id, or ask "
+                        f"LivePerson to enable {service.purpose} for this account.{service.needed_by}"
+                    )
+                if response.ok:
+                    return _host_from_answer(response, account_id, service, domain_api_host)
+                failure = f"HTTP {response.status_code}"
+            if attempt < ATTEMPTS:
+                self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+        raise transient_error(
+            f"Could not reach the LivePerson Domain API at {domain_api_host} to find the {service.name} host of "
+            f"account {account_id} ({failure}, {ATTEMPTS} attempts). This is usually temporary: retry the sync later. "
+            f"If it persists, check that {domain_api_host} is reachable, or set {service.override_field}."
+            f"{service.needed_by}"
+        )
 
 
 def _host_from_answer(response: requests.Response, account_id: str, service: Service, domain_api_host: str) -> str:
@@ -136,6 +134,9 @@ def _host_from_answer(response: requests.Response, account_id: str, service: Ser
         raise config_error(
             f"The LivePerson Domain API ({domain_api_host}) answered {shown!r} as the {service.name} host of account "
             f"{account_id}, which is not a plain host name, so no credentials are sent there. Set "
-            f"{service.override_field} to the right host, or contact LivePerson support."
+            f"{service.override_field} to the right host, or contact LivePerson support.{service.needed_by}"
         )
     return base_uri
+
+
+HOSTS = HostDirectory()

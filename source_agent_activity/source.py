@@ -1,62 +1,57 @@
-"""The source: the declarative manifest, plus a readable `check` answer and a sync plan in the log."""
+"""The source: the declarative manifest, a `check` that names the setting to fix, and a sync plan in the log."""
 
 import ast
 import logging
-import math
-from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Any, Iterator, Mapping, Optional
 
-from airbyte_cdk.models import AirbyteConnectionStatus, Status
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    Status,
+)
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.components import format_time
-from source_agent_activity.cursor_speedups import speed_up_cursor
-from source_agent_activity.errors import config_error
-from source_agent_activity.hosts import ACCOUNT_CONFIG_ERROR, ACCOUNT_CONFIG_STREAMS, SELECTED_STREAMS
+from source_agent_activity.config_rules import MAX_HISTORY_DAYS, effective_start, validate_config
 from source_agent_activity.progress import PROGRESS
 
-logger = logging.getLogger("airbyte")
+STATUS_CHANGES = "status_changes"
 
 
 class SourceAgentActivity(YamlDeclarativeSource):
-    def __init__(self, catalog=None, config=None, state=None, **kwargs: Any) -> None:
-        if config is not None and catalog is not None:
-            # Tells host discovery which services this read needs (see hosts.ACCOUNT_CONFIG_STREAMS); not persisted.
-            config = {**config, SELECTED_STREAMS: [configured.stream.name for configured in catalog.streams]}
+    """Built like every declarative source: from manifest.yaml, with no request and nothing that can fail.
+
+    The config is checked by config_rules.py, whose messages name the field and the fix, when `check` or `read`
+    starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
+    message as its one error (a config_error without a stack trace) and emits no record and no state. The CDK's own
+    check of read and discover configs against the spec's JSON schema is turned off for that reason; before `check`
+    the CDK still runs it, as it always does.
+    """
+
+    check_config_against_spec = False
+
+    def __init__(
+        self,
+        catalog: Optional[ConfiguredAirbyteCatalog] = None,
+        config: Optional[Mapping[str, Any]] = None,
+        state: Optional[list[AirbyteStateMessage]] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
-        if catalog is not None and "__start" in self._config:
-            self._announce_windows(_saved_time(state))
-
-    def _announce_windows(self, saved: Optional[datetime]) -> None:
-        """Log where status_changes starts and how many windows that makes (the progress lines count down)."""
-        config = self._config
-        start, end = _parse(config["__start"]), _parse(config["__end"])
-        if saved is not None:
-            lookback = timedelta(minutes=config.get("lookback_minutes", 120))
-            start = max(saved - lookback, start, _parse(config["__earliest"]))
-            logger.info(
-                f"status_changes resumes from its saved state {format_time(saved)}, re-reading "
-                f"{int(lookback.total_seconds() // 60)} minutes before it (lookback_minutes): "
-                f"from {format_time(start)}."
-            )
-        step = timedelta(days=config.get("window_size_days", 7))
-        PROGRESS.reset(expected=max(math.ceil((end - start) / step), 0))
-        logger.info(
-            f"status_changes will read {format_time(start)} to {format_time(end)} in {PROGRESS.expected} window(s) "
-            f"of up to {step.days} day(s), {config.get('num_workers', 3)} at a time."
-        )
-
-    def streams(self, config: Mapping[str, Any]) -> list:
-        streams = super().streams(config)
-        missing_host = self._config.get(ACCOUNT_CONFIG_ERROR)
-        for stream in streams:
-            speed_up_cursor(stream)
-            if missing_host is not None and stream.name in ACCOUNT_CONFIG_STREAMS:
-                fail_when_read(stream, missing_host)
-        return streams
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """The CDK returns a failure reason as the repr() of a string; give the user the string itself."""
+        """FAILED with the broken rule's own message, else the manifest's check: one record of status_changes.
+
+        The CDK answers a failed check stream with the repr() of its reason; the user gets the text itself.
+        """
+        try:
+            validate_config(config, datetime.now(UTC))
+        except AirbyteTracedException as error:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
         status = super().check(logger, config)
         if status.status == Status.FAILED and status.message and status.message[:1] in "'\"":
             try:
@@ -65,29 +60,57 @@ class SourceAgentActivity(YamlDeclarativeSource):
                 pass
         return status
 
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: Optional[list[AirbyteStateMessage]] = None,
+    ) -> Iterator[AirbyteMessage]:
+        now = datetime.now(UTC)
+        validate_config(config, now)
+        if any(configured.stream.name == STATUS_CHANGES for configured in catalog.streams):
+            self._log_status_changes_plan(logger, config, state, now)
+        yield from super().read(logger, config, catalog, state)
 
-def fail_when_read(stream: Any, message: str) -> None:
-    """Make one stream fail with `message` when it is read, leaving the other streams of the sync untouched."""
+    def _log_status_changes_plan(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        state: Optional[list[AirbyteStateMessage]],
+        now: datetime,
+    ) -> None:
+        """Say where status_changes starts and how many windows its cursor made (the progress lines count down)."""
+        _, clamped_from = effective_start(config, now)
+        if clamped_from is not None:
+            logger.info(
+                f"start_date {format_time(clamped_from)} is older than the {MAX_HISTORY_DAYS} days LivePerson keeps: "
+                f"reading from {config['__start']} instead."
+            )
+        [stream] = [stream for stream in self.streams(config) if stream.name == STATUS_CHANGES]
+        windows = list(stream.cursor.stream_slices())
+        PROGRESS.reset(expected=len(windows))
+        if not windows:
+            logger.info("status_changes has nothing to read: its saved state is at the end of the range.")
+            return
+        saved = _saved_time(state)
+        if saved is not None:
+            logger.info(
+                f"status_changes resumes from its saved state {saved}, re-reading {config['lookback_minutes']} "
+                f"minutes before it (lookback_minutes): from {windows[0]['start_time']}."
+            )
+        logger.info(
+            f"status_changes will read {windows[0]['start_time']} to {windows[-1]['end_time']} in {len(windows)} "
+            f"window(s) of up to {timedelta(days=config['window_size_days']).days} day(s), "
+            f"{config['num_workers']} at a time."
+        )
 
-    def no_partitions() -> Iterable[Any]:
-        raise config_error(message)
 
-    stream.generate_partitions = no_partitions
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _saved_time(state: Optional[list]) -> Optional[datetime]:
+def _saved_time(state: Optional[list[AirbyteStateMessage]]) -> Optional[str]:
     for message in state or []:
         stream = getattr(message, "stream", None)
-        if stream is None or stream.stream_descriptor.name != "status_changes" or stream.stream_state is None:
+        if stream is None or stream.stream_descriptor.name != STATUS_CHANGES or stream.stream_state is None:
             continue
         value = getattr(stream.stream_state, "time", None)
-        if isinstance(value, str):
-            try:
-                return _parse(value)
-            except ValueError:
-                return None
+        return value if isinstance(value, str) else None
     return None

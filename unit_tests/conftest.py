@@ -1,6 +1,5 @@
-"""Fixtures every unit test gets: a fresh token cache on a fake clock, and retries that never really sleep."""
+"""Fixtures every unit test gets: fresh host and token caches, a fake token clock, retries that never really sleep."""
 
-import inspect
 import threading
 from types import SimpleNamespace
 
@@ -10,7 +9,7 @@ import requests_mock.adapter
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_agent_activity import auth, hosts
+from source_agent_activity import auth, hosts, outage
 
 
 class FakeClock:
@@ -51,20 +50,23 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     # The `backoff` library sleeps between DefaultBackoffException retries; the CDK sleeps itself for Retry-After.
     monkeypatch.setattr(backoff._sync, "time", fake_time)
     monkeypatch.setattr(rate_limiting, "time", fake_time)
-    # Host discovery binds time.sleep as a default argument, wherever it is called from: replace that default.
-    _replace_default(monkeypatch, hosts.resolve_hosts, "sleep", recorder)
     return recorder
 
 
-def _replace_default(monkeypatch: pytest.MonkeyPatch, function, name: str, value) -> None:
-    assert name in inspect.signature(function).parameters, f"{function.__name__} has no {name} parameter any more"
-    parameters = inspect.signature(function).parameters.values()
-    defaults = tuple(
-        value if parameter.name == name else parameter.default
-        for parameter in parameters
-        if parameter.default is not inspect.Parameter.empty and parameter.kind != inspect.Parameter.KEYWORD_ONLY
-    )
-    monkeypatch.setattr(function, "__defaults__", defaults)
+@pytest.fixture(autouse=True)
+def host_directory(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> hosts.HostDirectory:
+    """`hosts.HOSTS` remembers hosts for the whole process: each test starts with none, pausing into `sleeps`."""
+    directory = hosts.HostDirectory(sleep=sleeps)
+    monkeypatch.setattr(hosts, "HOSTS", directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def no_outage_yet(monkeypatch: pytest.MonkeyPatch) -> outage.OutageRegistry:
+    """`outage.OUTAGES` remembers a host that failed for the whole process: each test starts with every host up."""
+    registry = outage.OutageRegistry()
+    monkeypatch.setattr(outage, "OUTAGES", registry)
+    return registry
 
 
 @pytest.fixture(autouse=True)

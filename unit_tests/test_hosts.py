@@ -1,14 +1,18 @@
-"""Host discovery through LivePerson's Domain API, and the per-service overrides that skip it."""
+"""The account's hosts: found through LivePerson's Domain API at the first request that needs each, once per process."""
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
+from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
-from source_agent_activity.hosts import SELECTED_STREAMS, resolve_hosts
-from unit_tests.support.config import ConfigBuilder
+from source_agent_activity import SourceAgentActivity
+from source_agent_activity.hosts import ACCOUNT_CONFIG, AGENT_ACTIVITY, SENTINEL, HostDirectory
+from unit_tests.support.config import DOMAIN_API_HOST, ConfigBuilder
 from unit_tests.support.entrypoint import NOW, read_status_changes
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import (
@@ -25,160 +29,144 @@ DISCOVERED_ACCOUNT_CONFIG = "lo.ac.liveperson.net"
 DOMAIN_API_URL = "https://api.liveperson.net/api/account/12345678/service/agentActivityDomain/baseURI.json"
 
 
-def _resolve(config: dict, sleeps) -> dict[str, str]:
-    return resolve_hosts(config, sleep=sleeps)
+def _discovering() -> ConfigBuilder:
+    """No host overrides; the Domain API host the source's defaults give."""
+    return ConfigBuilder().with_discovery().with_domain_api_host(DOMAIN_API_HOST)
 
 
-def _given_discovery(http_mocker: HttpMocker, domain_api_host: str = "api.liveperson.net") -> None:
+def _given_discovery(http_mocker: HttpMocker) -> None:
     for service, host in (("agentActivityDomain", DISCOVERED_AGENT_ACTIVITY), ("sentinel", DISCOVERED_SENTINEL)):
-        http_mocker.get(
-            RequestBuilder.domain_api(service, host=domain_api_host).build(), DomainResponse(service, host).build()
-        )
+        http_mocker.get(RequestBuilder.domain_api(service).build(), DomainResponse(service, host).build())
 
 
 class TestDiscovery:
-    def test_given_no_overrides_when_resolve_then_ask_domain_api_for_each_service(
-        self, http_mocker: HttpMocker, sleeps
+    def test_given_no_override_when_host_then_ask_domain_api_for_that_service(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
     ) -> None:
         _given_discovery(http_mocker)
 
-        hosts = _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+        hosts = [host_directory.host(service, _discovering().build()) for service in (AGENT_ACTIVITY, SENTINEL)]
 
-        assert hosts == {"__agent_activity_host": DISCOVERED_AGENT_ACTIVITY, "__sentinel_host": DISCOVERED_SENTINEL}
+        assert hosts == [DISCOVERED_AGENT_ACTIVITY, DISCOVERED_SENTINEL]
 
-    def test_given_domain_api_host_when_resolve_then_ask_that_host(self, http_mocker: HttpMocker, sleeps) -> None:
-        _given_discovery(http_mocker, domain_api_host="api.example-region.liveperson.net")
-
-        hosts = _resolve(
-            ConfigBuilder().with_discovery().with_domain_api_host("api.example-region.liveperson.net").build(), sleeps
-        )
-
-        assert hosts["__agent_activity_host"] == DISCOVERED_AGENT_ACTIVITY
-
-    def test_given_domain_override_when_resolve_then_use_it_without_asking(
-        self, http_mocker: HttpMocker, sleeps
+    def test_given_domain_api_host_when_host_then_ask_that_host(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
     ) -> None:
         http_mocker.get(
-            RequestBuilder.domain_api("sentinel").build(), DomainResponse("sentinel", DISCOVERED_SENTINEL).build()
-        )
-
-        hosts = _resolve(ConfigBuilder().with_discovery().with_domain("aa.example.net:8443").build(), sleeps)
-
-        assert hosts == {"__agent_activity_host": "aa.example.net:8443", "__sentinel_host": DISCOVERED_SENTINEL}
-
-    def test_given_every_override_when_resolve_then_make_no_request(self, requests_mock, sleeps) -> None:
-        hosts = _resolve(ConfigBuilder().build(), sleeps)
-
-        assert hosts == {
-            "__agent_activity_host": "va.agent-activity.liveperson.net",
-            "__sentinel_host": "va.sentinel.liveperson.net",
-        }
-        assert requests_mock.request_history == []
-
-    def test_given_oauth1_keys_when_resolve_then_do_not_look_up_sentinel(self, http_mocker: HttpMocker, sleeps) -> None:
-        http_mocker.get(
-            RequestBuilder.domain_api("agentActivityDomain").build(),
+            RequestBuilder.domain_api("agentActivityDomain", host="api.example-region.liveperson.net").build(),
             DomainResponse("agentActivityDomain", DISCOVERED_AGENT_ACTIVITY).build(),
         )
+        config = _discovering().with_domain_api_host("api.example-region.liveperson.net").build()
 
-        hosts = _resolve(ConfigBuilder().with_discovery().with_oauth1().build(), sleeps)
+        assert host_directory.host(AGENT_ACTIVITY, config) == DISCOVERED_AGENT_ACTIVITY
 
-        assert hosts == {"__agent_activity_host": DISCOVERED_AGENT_ACTIVITY}
-
-    def test_given_status_changes_only_when_resolve_then_do_not_look_up_account_config(
-        self, http_mocker: HttpMocker, sleeps
+    def test_given_override_when_host_then_use_it_without_asking(
+        self, requests_mock, host_directory: HostDirectory
     ) -> None:
-        _given_discovery(http_mocker)
+        config = _discovering().with_domain("aa.example.net:8443").build()
 
-        hosts = _resolve(
-            ConfigBuilder().with_discovery().with_field(SELECTED_STREAMS, ["status_changes"]).build(), sleeps
-        )
+        assert host_directory.host(AGENT_ACTIVITY, config) == "aa.example.net:8443"
+        assert requests_mock.request_history == []
 
-        assert "__account_config_host" not in hosts
-
-    def test_given_agents_selected_when_resolve_then_look_up_account_config(
-        self, http_mocker: HttpMocker, sleeps
+    def test_given_host_asked_again_when_host_then_domain_api_asked_once(
+        self, requests_mock, host_directory: HostDirectory
     ) -> None:
-        _given_discovery(http_mocker)
+        requests_mock.get(DOMAIN_API_URL, json={"baseURI": DISCOVERED_AGENT_ACTIVITY})
+
+        hosts = {host_directory.host(AGENT_ACTIVITY, _discovering().build()) for _ in range(3)}
+
+        assert hosts == {DISCOVERED_AGENT_ACTIVITY}
+        assert len(requests_mock.request_history) == 1
+
+    def test_given_service_name_when_host_then_same_as_service(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
+    ) -> None:
         http_mocker.get(
             RequestBuilder.domain_api("accountConfigReadOnly").build(),
             DomainResponse("accountConfigReadOnly", DISCOVERED_ACCOUNT_CONFIG).build(),
         )
 
-        hosts = _resolve(
-            ConfigBuilder().with_discovery().with_field(SELECTED_STREAMS, ["status_changes", "agents"]).build(), sleeps
-        )
-
-        assert hosts["__account_config_host"] == DISCOVERED_ACCOUNT_CONFIG
-
-    def test_given_account_config_lookup_fails_when_resolve_then_status_changes_hosts_still_resolve(
-        self, http_mocker: HttpMocker, sleeps
-    ) -> None:
-        _given_discovery(http_mocker)
-        http_mocker.get(RequestBuilder.domain_api("accountConfigReadOnly").build(), ErrorResponse.of(404).build())
-
-        hosts = _resolve(
-            ConfigBuilder().with_discovery().with_field(SELECTED_STREAMS, ["status_changes", "agents"]).build(), sleeps
-        )
-
-        assert hosts["__agent_activity_host"] == DISCOVERED_AGENT_ACTIVITY
+        assert host_directory.host("accountConfigReadOnly", _discovering().build()) == DISCOVERED_ACCOUNT_CONFIG
 
 
 class TestDiscoveryFailures:
     @pytest.mark.parametrize("status_code", [400, 401, 403, 404])
-    def test_given_domain_api_rejects_account_when_resolve_then_config_error_names_account_and_service(
-        self, http_mocker: HttpMocker, sleeps, status_code: int
+    def test_given_domain_api_rejects_account_when_host_then_config_error_names_account_and_service(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory, status_code: int
     ) -> None:
         http_mocker.get(RequestBuilder.domain_api("agentActivityDomain").build(), ErrorResponse.of(status_code).build())
 
         with pytest.raises(AirbyteTracedException) as raised:
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert raised.value.failure_type == FailureType.config_error
         assert raised.value.message.startswith("Account 12345678 has no agentActivityDomain service")
 
-    def test_given_network_failure_when_resolve_then_transient_error_after_four_attempts(
-        self, requests_mock, sleeps
+    def test_given_failure_when_host_asked_again_then_same_error_without_asking_again(
+        self, requests_mock, host_directory: HostDirectory
+    ) -> None:
+        requests_mock.get(DOMAIN_API_URL, status_code=404, json={})
+
+        messages = []
+        for _ in range(2):
+            with pytest.raises(AirbyteTracedException) as raised:
+                host_directory.host(AGENT_ACTIVITY, _discovering().build())
+            messages.append(raised.value.message)
+
+        assert messages[0] == messages[1]
+        assert len(requests_mock.request_history) == 1
+
+    def test_given_account_config_lookup_fails_then_message_says_which_streams_need_it(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
+    ) -> None:
+        http_mocker.get(RequestBuilder.domain_api("accountConfigReadOnly").build(), ErrorResponse.of(404).build())
+
+        with pytest.raises(AirbyteTracedException) as raised:
+            host_directory.host(ACCOUNT_CONFIG, _discovering().build())
+
+        assert "Only agents, agent_groups and status_reasons need it" in raised.value.message
+
+    def test_given_network_failure_when_host_then_transient_error_after_four_attempts(
+        self, requests_mock, host_directory: HostDirectory
     ) -> None:
         requests_mock.get(DOMAIN_API_URL, exc=requests.exceptions.ConnectionError("connection refused"))
 
         with pytest.raises(AirbyteTracedException) as raised:
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert raised.value.failure_type == FailureType.transient_error
         assert "ConnectionError, 4 attempts" in raised.value.message
         assert len(requests_mock.request_history) == 4
 
-    def test_given_network_failure_when_resolve_then_pause_longer_between_attempts(self, requests_mock, sleeps) -> None:
+    def test_given_network_failure_when_host_then_pause_longer_between_attempts(
+        self, requests_mock, sleeps, host_directory: HostDirectory
+    ) -> None:
         requests_mock.get(DOMAIN_API_URL, exc=requests.exceptions.ConnectTimeout("timed out"))
 
         with pytest.raises(AirbyteTracedException):
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert sleeps.waits == [1.0, 2.0, 4.0]
 
-    def test_given_network_failure_when_resolve_then_message_says_which_override_avoids_discovery(
-        self, requests_mock, sleeps
+    def test_given_network_failure_when_host_then_message_says_which_override_avoids_discovery(
+        self, requests_mock, host_directory: HostDirectory
     ) -> None:
         requests_mock.get(DOMAIN_API_URL, exc=requests.exceptions.ConnectionError("connection refused"))
 
         with pytest.raises(AirbyteTracedException) as raised:
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert "set domain" in raised.value.message and "account 12345678" in raised.value.message
 
-    def test_given_server_error_then_answer_when_resolve_then_retry(self, http_mocker: HttpMocker, sleeps) -> None:
+    def test_given_server_error_then_answer_when_host_then_retry(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
+    ) -> None:
         http_mocker.get(
             RequestBuilder.domain_api("agentActivityDomain").build(),
             [ErrorResponse.of(503).build(), DomainResponse("agentActivityDomain", DISCOVERED_AGENT_ACTIVITY).build()],
         )
-        http_mocker.get(
-            RequestBuilder.domain_api("sentinel").build(), DomainResponse("sentinel", DISCOVERED_SENTINEL).build()
-        )
 
-        hosts = _resolve(ConfigBuilder().with_discovery().build(), sleeps)
-
-        assert hosts["__agent_activity_host"] == DISCOVERED_AGENT_ACTIVITY
+        assert host_directory.host(AGENT_ACTIVITY, _discovering().build()) == DISCOVERED_AGENT_ACTIVITY
 
     @pytest.mark.parametrize(
         "base_uri",
@@ -192,8 +180,8 @@ class TestDiscoveryFailures:
             42,
         ],
     )
-    def test_given_base_uri_not_a_plain_host_when_resolve_then_config_error(
-        self, http_mocker: HttpMocker, sleeps, base_uri
+    def test_given_base_uri_not_a_plain_host_when_host_then_config_error(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory, base_uri
     ) -> None:
         http_mocker.get(
             RequestBuilder.domain_api("agentActivityDomain").build(),
@@ -201,24 +189,24 @@ class TestDiscoveryFailures:
         )
 
         with pytest.raises(AirbyteTracedException) as raised:
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert raised.value.failure_type == FailureType.config_error
         assert "not a plain host name" in raised.value.message
 
-    def test_given_answer_that_is_not_json_when_resolve_then_config_error(
-        self, http_mocker: HttpMocker, sleeps
+    def test_given_answer_that_is_not_json_when_host_then_config_error(
+        self, http_mocker: HttpMocker, host_directory: HostDirectory
     ) -> None:
         http_mocker.get(RequestBuilder.domain_api("agentActivityDomain").build(), HttpResponse("<html></html>", 200))
 
         with pytest.raises(AirbyteTracedException) as raised:
-            _resolve(ConfigBuilder().with_discovery().build(), sleeps)
+            host_directory.host(AGENT_ACTIVITY, _discovering().build())
 
         assert "not a plain host name" in raised.value.message
 
 
 @freeze_time(NOW)
-class TestDiscoveredHostsInRead:
+class TestHostsInRead:
     def test_given_discovered_hosts_when_read_then_token_and_status_changes_use_them(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -228,6 +216,52 @@ class TestDiscoveredHostsInRead:
             RequestBuilder.status_changes(host=DISCOVERED_AGENT_ACTIVITY).build(),
             StatusChangesResponse().with_record(a_record("2026-06-02T09:00:00.000Z")).build(),
         )
+
         output = read_status_changes(ConfigBuilder().with_discovery().build())
 
         assert len(output.records) == 1
+
+    def test_given_status_changes_only_when_read_then_account_config_host_never_asked(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        # HttpMocker fails the read on any request it has no mock for, the accountConfigReadOnly lookup included.
+        _given_discovery(http_mocker)
+        http_mocker.post(RequestBuilder.token(host=DISCOVERED_SENTINEL).build(), TokenResponse().build())
+        http_mocker.get(
+            RequestBuilder.status_changes(host=DISCOVERED_AGENT_ACTIVITY).build(), StatusChangesResponse().build()
+        )
+
+        output = read_status_changes(ConfigBuilder().with_discovery().build())
+
+        assert output.errors == []
+
+    def test_given_account_config_host_not_found_when_reading_agents_too_then_only_agents_fail(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        _given_discovery(http_mocker)
+        http_mocker.get(RequestBuilder.domain_api("accountConfigReadOnly").build(), ErrorResponse.of(404).build())
+        http_mocker.post(RequestBuilder.token(host=DISCOVERED_SENTINEL).build(), TokenResponse().build())
+        http_mocker.get(
+            RequestBuilder.status_changes(host=DISCOVERED_AGENT_ACTIVITY).build(),
+            StatusChangesResponse().with_record(a_record("2026-06-02T09:00:00.000Z")).build(),
+        )
+        config = ConfigBuilder().with_discovery().build()
+        catalog = (
+            CatalogBuilder()
+            .with_stream("status_changes", SyncMode.full_refresh)
+            .with_stream("agents", SyncMode.full_refresh)
+            .build()
+        )
+
+        source = SourceAgentActivity(catalog=catalog, config=config, state=None)
+        output = read(source, config, catalog, expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION)
+
+        assert [record.record.stream for record in output.records] == ["status_changes"]
+        failed = {
+            m.trace.error.stream_descriptor.name: m.trace.error
+            for m in output.errors
+            if m.trace.error.stream_descriptor
+        }
+        assert list(failed) == ["agents"]
+        assert failed["agents"].failure_type == FailureType.config_error
+        assert failed["agents"].message.startswith("Account 12345678 has no accountConfigReadOnly service")

@@ -2,12 +2,12 @@
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 import pytest
 import requests
-from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, SyncMode
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
@@ -30,13 +30,16 @@ def _files(tmp_path: Path, config: dict) -> dict[str, str]:
     return {"config": str(config_path), "catalog": str(catalog_path)}
 
 
-def _run(args: list[str]) -> Optional[int]:
-    """Run the command; the exit code when it exits (start-up failures do), else None."""
+def _run(args: list[str]) -> int:
+    """Run the command in this process; the exit code the process would end with.
+
+    A failed sync ends with the CDK raising its closing summary, which the interpreter turns into exit code 1.
+    """
     try:
         run(args)
-    except SystemExit as exit_:
-        return exit_.code
-    return None
+    except AirbyteTracedException:
+        return 1
+    return 0
 
 
 def _messages(out: str, message_type: str) -> list[dict[str, Any]]:
@@ -46,19 +49,32 @@ def _messages(out: str, message_type: str) -> list[dict[str, Any]]:
 
 @freeze_time(NOW)
 class TestCheckWithBadConfig:
-    def test_given_window_size_out_of_range_when_check_then_one_failed_status_naming_the_field(
+    def test_given_end_date_before_start_date_when_check_then_one_failed_status_naming_both(
         self, tmp_path: Path, capsys
     ) -> None:
-        files = _files(tmp_path, ConfigBuilder().with_window_size_days(99).build())
+        config = ConfigBuilder().with_start_date("2026-06-10T00:00:00Z").with_end_date("2026-06-05T00:00:00Z").build()
+        files = _files(tmp_path, config)
 
         _run(["check", "--config", files["config"]])
 
         statuses = _messages(capsys.readouterr().out, "CONNECTION_STATUS")
         assert [status["connectionStatus"]["status"] for status in statuses] == ["FAILED"]
-        assert (
-            statuses[0]["connectionStatus"]["message"]
-            == "window_size_days must be a whole number from 1 to 28, got 99."
+        assert statuses[0]["connectionStatus"]["message"] == (
+            "end_date '2026-06-05T00:00:00Z' must be after start_date '2026-06-10T00:00:00Z'."
         )
+
+    def test_given_value_outside_the_spec_range_when_check_then_the_cdk_refuses_it_first(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        """The CDK checks a config against the spec's JSON schema before the source's check runs, as it always does."""
+        files = _files(tmp_path, ConfigBuilder().with_window_size_days(99).build())
+
+        _run(["check", "--config", files["config"]])
+
+        statuses = _messages(capsys.readouterr().out, "CONNECTION_STATUS")
+        assert [(s["connectionStatus"]["status"], s["connectionStatus"]["message"]) for s in statuses] == [
+            ("FAILED", "Config validation error: 99 is greater than the maximum of 28")
+        ]
 
     def test_given_bad_config_when_check_then_exit_0_as_airbyte_expects(self, tmp_path: Path, capsys) -> None:
         files = _files(tmp_path, ConfigBuilder().with_window_size_days(99).build())
@@ -91,7 +107,9 @@ class TestCheckWithBadConfig:
 
         [status] = _messages(capsys.readouterr().out, "CONNECTION_STATUS")
         assert status["connectionStatus"]["status"] == "FAILED"
-        assert status["connectionStatus"]["message"].startswith("Account 12345678 has no agentActivityDomain service")
+        assert status["connectionStatus"]["message"].startswith(
+            "Stream status_changes is not available: Account 12345678 has no agentActivityDomain service"
+        )
 
     def test_given_domain_api_unreachable_when_check_then_one_failed_status_saying_retry_later(
         self, tmp_path: Path, capsys, requests_mock
@@ -108,14 +126,23 @@ class TestCheckWithBadConfig:
 
 @freeze_time(NOW)
 class TestReadWithBadConfig:
-    def test_given_bad_config_when_read_then_error_trace_naming_the_field(self, tmp_path: Path, capsys) -> None:
+    def test_given_bad_config_when_read_then_one_config_error_naming_the_field_without_stack_trace(
+        self, tmp_path: Path, capsys
+    ) -> None:
         files = _files(tmp_path, ConfigBuilder().with_page_size(0).build())
 
-        _run(["read", "--config", files["config"], "--catalog", files["catalog"]])
+        # In a process of its own, the CDK's exception hook prints this error as the sync's one error trace.
+        with pytest.raises(AirbyteTracedException) as raised:
+            run(["read", "--config", files["config"], "--catalog", files["catalog"]])
 
-        [trace] = _messages(capsys.readouterr().out, "TRACE")
-        assert trace["trace"]["error"]["message"] == "page_size must be a whole number from 1 to 5000, got 0."
-        assert trace["trace"]["error"]["failure_type"] == "config_error"
+        error = raised.value.as_airbyte_message().trace.error
+        assert (error.message, error.failure_type, error.stack_trace) == (
+            "page_size must be a whole number from 1 to 5000, got 0.",
+            FailureType.config_error,
+            None,
+        )
+        out = capsys.readouterr().out
+        assert _messages(out, "TRACE") == _messages(out, "RECORD") == _messages(out, "STATE") == []
 
     def test_given_bad_config_when_read_then_exit_1(self, tmp_path: Path, capsys) -> None:
         files = _files(tmp_path, ConfigBuilder().with_page_size(0).build())

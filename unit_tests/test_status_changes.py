@@ -10,11 +10,9 @@ import pytest
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
-from source_agent_activity import SourceAgentActivity
-from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, catalog, state
+from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, state
 from unit_tests.support.entrypoint import EARLIEST, NOW, read_status_changes, record_times, state_time, stream_error
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import (
@@ -262,11 +260,12 @@ class TestWindows:
     def test_given_end_date_older_than_180_days_when_read_then_config_error_names_end_date(self) -> None:
         config = ConfigBuilder().with_start_date("2025-01-01T00:00:00Z").with_end_date("2025-02-01T00:00:00Z").build()
 
-        with pytest.raises(AirbyteTracedException) as raised:
-            SourceAgentActivity(catalog=catalog(SyncMode.incremental), config=config)
+        output = read_status_changes(config, SyncMode.incremental, expect_failure=True)
 
-        assert raised.value.failure_type == FailureType.config_error
-        assert "end_date" in raised.value.message
+        [error] = [message.trace.error for message in output.errors]
+        assert error.failure_type == FailureType.config_error
+        assert "end_date" in error.message
+        assert output.records == [] and output.state_messages == []
 
 
 @freeze_time(NOW)
@@ -602,15 +601,16 @@ class TestErrors:
 
         assert "AA-5007" in stream_error(output).message
 
-    def test_given_500_on_every_attempt_when_read_then_pause_2_4_8_16_32_seconds(
+    def test_given_500_on_every_attempt_when_read_then_pause_1_2_4_8_16_seconds(
         self, http_mocker: HttpMocker, sleeps
     ) -> None:
+        """No strategy answers a wait for a 5xx, so the CDK's own pauses apply, and its log names the cause."""
         _given_token(http_mocker)
         http_mocker.get(RequestBuilder.status_changes().build(), [ErrorResponse.of(500).build()] * 6)
 
         read_status_changes(ConfigBuilder().build(), expect_failure=True)
 
-        assert sleeps.waits == [2 + 1, 4 + 1, 8 + 1, 16 + 1, 32 + 1]  # the CDK adds 1 s to each pause
+        assert sleeps.waits == [1, 2, 4, 8, 16]
 
     def test_given_500_on_every_attempt_when_read_then_try_six_times(self, http_mocker: HttpMocker) -> None:
         _given_token(http_mocker)
