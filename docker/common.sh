@@ -5,9 +5,9 @@
 # container registry, so when that image is neither present nor pullable, build-base-image.sh makes
 # a local stand-in (Debian bookworm + Python 3.11, like Airbyte's) and tags it $LOCAL_BASE_IMAGE.
 
-# Keep in step with the Dockerfile's `ARG BASE_IMAGE` and metadata.yaml's connectorBuildOptions.baseImage
-# (unit_tests/test_metadata_consistency.py checks the last two).
-AIRBYTE_BASE_IMAGE="${AIRBYTE_BASE_IMAGE:-airbyte/python-connector-base:4.0.2}"
+# The same reference as the Dockerfile's `ARG BASE_IMAGE` and metadata.yaml's connectorBuildOptions.baseImage,
+# digest included (unit_tests/test_metadata_consistency.py and test_metadata_schema.py check it).
+AIRBYTE_BASE_IMAGE="${AIRBYTE_BASE_IMAGE:-docker.io/airbyte/python-connector-base:4.0.2@sha256:9fdb1888c4264cf6fee473649ecb593f56f58e5d0096a87ee0b231777e2e3e73}"
 LOCAL_BASE_IMAGE="${LOCAL_BASE_IMAGE:-source-agent-activity-base:local}"
 # The connector image that test-image.sh builds and tests.
 CONNECTOR_IMAGE="${CONNECTOR_IMAGE:-airbyte/source-agent-activity:dev}"
