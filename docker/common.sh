@@ -28,14 +28,16 @@ select_base_image() {
 
 # Print the package index that pip uses on this host (PIP_INDEX_URL, else pip's own config, else
 # PyPI), so that `pip install` inside `docker build` uses the same one. Local file:// indexes and
-# find-links directories of the host are not visible inside a build and are left out on purpose.
+# find-links directories of the host are not visible inside a build and are left out on purpose, and
+# so are plain-http ones: pip inside the build ignores them (no --trusted-host), and images are built
+# over https only.
 host_pip_index_url() {
     local url="${PIP_INDEX_URL:-}"
     if [ -z "$url" ] && command -v python3 >/dev/null 2>&1; then
         url="$(python3 -m pip config get global.index-url 2>/dev/null || true)"
     fi
     case "$url" in
-        http://* | https://*) echo "$url" ;;
+        https://*) echo "$url" ;;
         *) echo "https://pypi.org/simple" ;;
     esac
 }
