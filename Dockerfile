@@ -8,8 +8,9 @@
 #
 # Where no registry is reachable, docker/build-base-image.sh builds a local stand-in base and
 # docker/test-image.sh passes it as --build-arg BASE_IMAGE=... (see `make docker-test`).
-# Keep BASE_IMAGE in step with metadata.yaml's connectorBuildOptions.baseImage.
-ARG BASE_IMAGE=airbyte/python-connector-base:4.0.2
+# Keep BASE_IMAGE the same reference as metadata.yaml's connectorBuildOptions.baseImage: Airbyte's
+# image pinned by digest (unit_tests/test_metadata_schema.py checks it).
+ARG BASE_IMAGE=docker.io/airbyte/python-connector-base:4.0.2@sha256:9fdb1888c4264cf6fee473649ecb593f56f58e5d0096a87ee0b231777e2e3e73
 FROM ${BASE_IMAGE}
 
 # The package index pip uses during the build; docker/test-image.sh passes the build host's.

@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+QA_VENV := .venv-qa
+QA_STAMP := $(QA_VENV)/.installed
 
-.PHONY: help install test unit-test integration-test lint format demo clean docker-test
+.PHONY: help install test unit-test integration-test lint format demo clean docker-test qa
 
 help:
 	@echo "make demo   - run the connector end to end against the bundled LivePerson simulator"
 	@echo "make test   - run every test (unit and integration)"
 	@echo "make lint   - ruff check and format check"
+	@echo "make qa     - Airbyte's own metadata validators, connector QA checks and changelog parser, offline"
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +43,7 @@ demo: $(STAMP)
 	$(BIN)/python -m demo
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte build dist *.egg-info .pytest_cache .ruff_cache demo-output
+	rm -rf $(VENV) $(QA_VENV) .venv-pyairbyte build dist *.egg-info .pytest_cache .ruff_cache demo-output
 
 # Build the connector's Docker image and run spec/check/discover/read in it against the simulator.
 # Starts dockerd and builds a local base image when needed (no container registry is reachable here).
@@ -53,3 +56,15 @@ docker-test: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# Airbyte's own tooling run on this repository, offline (qa/run_airbyte_qa.py says what runs and what is stubbed):
+# metadata schema and pre-upload validators, every connector QA check, the changelog parser. It pins many packages
+# of its own, so it gets a venv of its own, .venv-qa/, created on first use (about a minute) and reused after.
+$(QA_STAMP): qa/requirements.txt qa/constraints.txt
+	test -x $(QA_VENV)/bin/python || $(PYTHON) -m venv $(QA_VENV)
+	$(QA_VENV)/bin/python -m pip install --quiet -r qa/requirements.txt -c qa/constraints.txt
+	touch $(QA_STAMP)
+
+# FutureWarning: Google's client libraries announce the end of Python 3.11 support on import.
+qa: $(QA_STAMP)
+	$(QA_VENV)/bin/python -W ignore::FutureWarning qa/run_airbyte_qa.py

@@ -27,6 +27,8 @@ setup(
             "freezegun>=1.5,<2",
             "ruff>=0.6,<1",
             "trustme>=1.1,<2",
+            # Airbyte's metadata model, for unit_tests/test_metadata_schema.py; the same version `make qa` uses.
+            "airbyte-connector-models==0.1.12; python_version < '3.13'",
         ],
     },
     entry_points={"console_scripts": ["source-agent-activity=source_agent_activity.run:run"]},

@@ -81,7 +81,9 @@ for path in sources:  # deb822 format: paragraphs of "Key: value"
         if "deb" in fields.get("types", []) and suite in fields.get("suites", []) \
                 and fields.get("enabled", ["yes"])[0].lower() != "no":
             found.extend(fields.get("uris", []))
-print(found[0] if found else "http://deb.debian.org/debian")
+# Debian's default mirror, as Debian's own apt sources name it: plain http, because apt and debootstrap
+# verify every package against the signed archive (debian-archive-keyring), not the transport.
+print(found[0] if found else "http://deb.debian.org/debian")  # ignore-https-check: see the line above
 PY
 }
 
