@@ -30,9 +30,9 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_agent_activity import auth, hosts, outage
+from source_agent_activity import auth, halts, hosts, pauses
 from source_agent_activity.config_rules import HOST_FIELDS, sync_range
-from source_agent_activity.errors import system_error, transient_error
+from source_agent_activity.errors import config_error, system_error, transient_error
 from source_agent_activity.progress import PROGRESS
 
 logger = logging.getLogger("airbyte")
@@ -118,14 +118,24 @@ class LivePersonRequester(HttpRequester):
         next_page_token: Optional[Mapping[str, Any]] = None,
         **kwargs: Any,
     ) -> Optional[requests.Response]:
-        """No answer for the first page of a window while the host is down (outage.py): the window is not started.
+        """Wait out a pause LivePerson asked for (pauses.py); read nothing more from a halted host (halts.py).
 
-        Windows start in order, so one that has not started yet comes after the window that found the outage, and
-        the state (which only moves over the unbroken run of finished windows) stays before that one.
+        The first page of a window answers None while the host is halted: the window is not started. Windows start in
+        order, so it comes after the window that halted the host, and the state, which only moves over the unbroken
+        run of finished windows, stays before that one. A later page stops its window: part of it was read.
         """
-        if next_page_token is None and outage.OUTAGES.down(hosts.HOSTS.host(self.service, self.config)):
-            return None
+        host = hosts.HOSTS.host(self.service, self.config)
+        halted = halts.HALTS.reason(host)
+        if halted is not None:
+            if next_page_token is None:
+                return None
+            raise _stopped(self.name, halted)
+        pauses.PAUSES.wait(host, f"the next {self.name} request")
         return super().send_request(stream_state, stream_slice, next_page_token, **kwargs)
+
+
+def _stopped(what: str, halted: Exception) -> halts.StoppedEarly:
+    return halts.StoppedEarly(message=f"Stopped reading {what}: {halted}", failure_type=FailureType.transient_error)
 
 
 @dataclass
@@ -230,7 +240,30 @@ class RejectedFreshToken(DefaultErrorHandler):
 
 
 @dataclass
-class StateChangesErrorHandler(RejectedFreshToken):
+class HaltOnRefusal(RejectedFreshToken):
+    """A refusal no retry changes (a FAIL answer: 400, 403, 404, a 401 even with a fresh token) halts the host.
+
+    Every other window would be refused the same way, so none starts and nothing more is read from the host
+    (halts.py); the refused request fails with the manifest's message. Once halted, any answer to another request
+    of that host stops it without a second error.
+    """
+
+    def interpret_response(
+        self, response_or_exception: Optional[Union[requests.Response, Exception]]
+    ) -> ErrorResolution:
+        request = getattr(response_or_exception, "request", None)
+        host = urlsplit(request.url or "").netloc if request is not None else ""
+        halted = halts.HALTS.reason(host)
+        if halted is not None:
+            raise _stopped(path_of(request), halted)
+        resolution = super().interpret_response(response_or_exception)
+        if resolution.response_action == ResponseAction.FAIL:
+            halts.HALTS.halt(host, config_error(resolution.error_message or f"{path_of(request)} was refused"))
+        return resolution
+
+
+@dataclass
+class StateChangesErrorHandler(HaltOnRefusal):
     """A status-changes 200 must carry its records, else it is retried like a 5xx.
 
     A body that is not JSON, lacks `records_key` (`stateChanges`, or `agentsInfo` for v1) or holds a record without
@@ -320,6 +353,10 @@ class RetryAfterOn429(BackoffStrategy):
         wait = min(
             max(float(retry_after), 1.0) if retry_after.isdigit() else float(2**attempt_count), self.max_wait_seconds
         )
+        # Every request to this host waits with this one (pauses.py), and this one waits for the others' pauses too.
+        host = urlsplit(response_or_exception.request.url or "").netloc
+        pauses.PAUSES.ask(host, wait + CDK_EXTRA_SECONDS)
+        wait = max(wait, pauses.PAUSES.remaining(host) - CDK_EXTRA_SECONDS)
         asked = f", Retry-After {retry_after} s" if retry_after.isdigit() else ""
         logger.info(
             f"LivePerson is limiting the request rate (HTTP 429){asked} for {path_of(response_or_exception.request)}: "
@@ -332,10 +369,10 @@ class RetryAfterOn429(BackoffStrategy):
 class FailFastOnOutage(BackoffStrategy):
     """When a request has spent its retries on a 5xx, a broken answer, a timeout or a dropped connection, end the sync.
 
-    Its host is reported down (outage.py) and the request fails with one error that says which API kept failing, how
-    and for how long. Requests of other windows still retrying stop at their next failure, and windows that have not
-    started do not start: a full outage ends within about a minute instead of spending 6 attempts on every window.
-    It never asks for a wait itself: the CDK's own pauses (1, 2, 4, 8, 16 s) apply.
+    Its host is halted (halts.py) and the request fails with one error that says which API kept failing, how and for
+    how long. Requests of other windows still retrying stop at their next answer, and windows that have not started
+    do not start: a full outage ends within about a minute instead of spending 6 attempts on every window. It never
+    asks for a wait itself: the CDK's own pauses (1, 2, 4, 8, 16 s) apply, and this logs the cause of each retry.
     """
 
     config: Config
@@ -354,12 +391,6 @@ class FailFastOnOutage(BackoffStrategy):
         request = getattr(response_or_exception, "request", None)
         if request is None:
             return None
-        host = urlsplit(request.url or "").netloc
-        if outage.OUTAGES.down(host) is not None:
-            raise outage.StoppedByOutage(
-                message=f"Stopped {path_of(request)}: LivePerson's {self.api} is down (see the error above).",
-                failure_type=FailureType.transient_error,
-            )
         first = self._first_attempt.setdefault(request, time.monotonic())
         cause = _cause(response_or_exception)
         if attempt_count <= self.max_retries:
@@ -373,7 +404,7 @@ class FailFastOnOutage(BackoffStrategy):
             "started yet were not read, and the state stops before the first window that was not finished: retry "
             "the sync later, and contact LivePerson support if it persists."
         )
-        outage.OUTAGES.report(host, error)
+        halts.HALTS.halt(urlsplit(request.url or "").netloc, error)
         raise error
 
 

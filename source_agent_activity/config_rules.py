@@ -7,16 +7,22 @@ the source never fails and never waits on them.
 
 import re
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any, Mapping, Optional
 
+import yaml
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.errors import config_error
 
-# LivePerson keeps status changes for 6 months; 180 days is always inside that, whatever the month lengths.
-# https://developers.liveperson.com/agent-activity-api-methods-get-status-changes.html
-MAX_HISTORY_DAYS = 180
-MAX_HISTORY = timedelta(days=MAX_HISTORY_DAYS)
+
+def _manifest_defaults() -> dict[str, Any]:
+    """The defaults of every setting, as the manifest writes them once (definitions.defaults)."""
+    manifest = yaml.safe_load(resources.files("source_agent_activity").joinpath("manifest.yaml").read_text())
+    return dict(manifest["definitions"]["defaults"])
+
+
+DEFAULTS = _manifest_defaults()
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]+$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"^(?P<name>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>\d{{1,5}}))?$")
@@ -31,6 +37,10 @@ INTEGER_RANGES = {
     "window_size_days": (1, 28),
     "page_size": (1, 5000),
     "num_workers": (1, 10),
+    # How far back LivePerson keeps status changes for the account: 6 months on one page of its documentation,
+    # 13 months (395 days) on the newer one for the same method; which applies is up to the account.
+    # https://developers.liveperson.com/agent-activity-api-methods-get-status-changes.html
+    "history_days": (1, 395),
 }
 
 
@@ -140,23 +150,34 @@ def _validate_dates(config: Mapping[str, Any], now: datetime) -> None:
                 f"{field} {config[field]!r} is in the future: use a past date-time "
                 "(leave end_date empty to read up to now)."
             )
-    if end is not None and end < now - MAX_HISTORY:
+    days = history_days(config)
+    if end is not None and end < now - timedelta(days=days):
         raise config_error(
-            f"end_date {config['end_date']!r} is older than the 180 days LivePerson keeps, so there is nothing to "
-            "read: use a later end_date, or leave it empty to read up to now."
+            f"end_date {config['end_date']!r} is older than the {days} days LivePerson keeps (history_days), so "
+            "there is nothing to read: use a later end_date or leave it empty to read up to now, or raise "
+            "history_days if LivePerson keeps more for this account."
         )
     if start is not None and end is not None and end <= start:
         raise config_error(f"end_date {config['end_date']!r} must be after start_date {config['start_date']!r}.")
 
 
+def history_days(config: Mapping[str, Any]) -> int:
+    """How many days back status_changes may read: history_days, its default while it is unset or invalid."""
+    value = config.get("history_days")
+    low, high = INTEGER_RANGES["history_days"]
+    valid = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    return value if valid else DEFAULTS["history_days"]
+
+
 def sync_range(config: Mapping[str, Any], now: datetime) -> dict[str, datetime]:
     """The instants the manifest's cursor reads status_changes between.
 
-    `__earliest` is the oldest instant LivePerson keeps (it also floors an old saved state), `__start` the start date
+    `__earliest` is now - history_days, the oldest instant LivePerson keeps (it also floors an old saved state),
+    `__start` the start date
     floored there, `__end` the end date or now. While the config breaks a rule the range is the whole history, only
     so that the source can be built: `check` and `read` refuse such a config before anything is read.
     """
-    earliest = now - MAX_HISTORY
+    earliest = now - timedelta(days=history_days(config))
     try:
         validate_config(config, now)
     except AirbyteTracedException:
@@ -168,7 +189,7 @@ def sync_range(config: Mapping[str, Any], now: datetime) -> dict[str, datetime]:
 
 def effective_start(config: Mapping[str, Any], now: datetime) -> tuple[datetime, Optional[datetime]]:
     """The first instant to read, and the user's start_date when it had to be clamped (else None)."""
-    earliest = now - MAX_HISTORY
+    earliest = now - timedelta(days=history_days(config))
     if not config.get("start_date"):
         return earliest, None
     start = parse_datetime("start_date", config["start_date"])

@@ -16,7 +16,7 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.components import format_time
-from source_agent_activity.config_rules import MAX_HISTORY_DAYS, effective_start, validate_config
+from source_agent_activity.config_rules import effective_start, history_days, validate_config
 from source_agent_activity.progress import PROGRESS
 
 STATUS_CHANGES = "status_changes"
@@ -84,8 +84,8 @@ class SourceAgentActivity(YamlDeclarativeSource):
         _, clamped_from = effective_start(config, now)
         if clamped_from is not None:
             logger.info(
-                f"start_date {format_time(clamped_from)} is older than the {MAX_HISTORY_DAYS} days LivePerson keeps: "
-                f"reading from {config['__start']} instead."
+                f"start_date {format_time(clamped_from)} is older than the {history_days(config)} days LivePerson "
+                f"keeps (history_days): reading from {config['__start']} instead."
             )
         [stream] = [stream for stream in self.streams(config) if stream.name == STATUS_CHANGES]
         windows = list(stream.cursor.stream_slices())

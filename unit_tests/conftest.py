@@ -9,7 +9,7 @@ import requests_mock.adapter
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_agent_activity import auth, hosts, outage
+from source_agent_activity import auth, halts, hosts, pauses
 
 
 class FakeClock:
@@ -26,15 +26,17 @@ class FakeClock:
 
 
 class SleepRecorder:
-    """Stands in for time.sleep: remembers each requested pause instead of waiting."""
+    """Stands in for time.sleep: remembers each requested pause instead of waiting, and moves `clock` on by it."""
 
     def __init__(self) -> None:
         self.calls: list[float] = []
+        self.clock = FakeClock()
         self._lock = threading.Lock()
 
     def __call__(self, seconds: float) -> None:
         with self._lock:
             self.calls.append(seconds)
+            self.clock.advance(seconds)
 
     @property
     def waits(self) -> list[float]:
@@ -62,11 +64,12 @@ def host_directory(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> ho
 
 
 @pytest.fixture(autouse=True)
-def no_outage_yet(monkeypatch: pytest.MonkeyPatch) -> outage.OutageRegistry:
-    """`outage.OUTAGES` remembers a host that failed for the whole process: each test starts with every host up."""
-    registry = outage.OutageRegistry()
-    monkeypatch.setattr(outage, "OUTAGES", registry)
-    return registry
+def halts_and_pauses(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> pauses.PauseBoard:
+    """Halted hosts and 429 pauses last a process: each test starts with none, on the clock every pause moves on."""
+    monkeypatch.setattr(halts, "HALTS", halts.HaltRegistry())
+    board = pauses.PauseBoard(clock=sleeps.clock, sleep=sleeps)
+    monkeypatch.setattr(pauses, "PAUSES", board)
+    return board
 
 
 @pytest.fixture(autouse=True)

@@ -231,7 +231,7 @@ class TestWindows:
             )
 
         assert (
-            "start_date 2025-01-01T00:00:00.000Z is older than the 180 days LivePerson keeps: "
+            "start_date 2025-01-01T00:00:00.000Z is older than the 180 days LivePerson keeps (history_days): "
             f"reading from {EARLIEST} instead."
         ) in caplog.messages
 
