@@ -295,6 +295,34 @@ def test_given_range_rules_broken_when_status_changes_then_400_naming_each(simul
     ]
 
 
+@pytest.mark.parametrize("retention_days, allowed_days, refused_days", [(395, 394, 396), (30, 29, 31)])
+def test_given_retention_days_when_status_changes_then_from_may_go_that_far_back_only(
+    make_simulator, retention_days, allowed_days, refused_days
+):
+    sim = make_simulator(retention_days=retention_days, history_days=retention_days + 5)
+    token = sim.issue_token()
+    now = sim.now()
+
+    def causes(days_back: int) -> list[str]:
+        params = {
+            "from": (now - timedelta(days=days_back)).isoformat(),
+            "to": (now - timedelta(days=days_back - 1)).isoformat(),
+        }
+        return status_changes(sim, token, v=2, source="t", **params).json().get("causes", [])
+
+    assert causes(allowed_days) == []
+    assert causes(refused_days) == [f"from: must not be more than {retention_days} days in the past"]
+
+
+def test_given_429_fault_when_retry_after_seconds_set_then_header_says_so(make_simulator):
+    sim = make_simulator(retry_after_seconds=3)
+    sim.add_fault("429")
+
+    response = status_changes(sim, sim.issue_token(), v=2, source="t")
+
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "3")
+
+
 def test_given_exactly_31_days_when_status_changes_then_accepted(simulator, token):
     assert status_changes(simulator, token, v=2, source="t", **window(simulator, 31)).status_code == 200
 
@@ -647,7 +675,8 @@ def test_request_log_records_endpoint_query_auth_and_status(simulator, token):
 
     log = simulator.requests
 
-    assert log[0] == RequestRecord(
+    assert log[0].received_at <= log[0].answered_at <= log[1].received_at
+    assert log[0]._replace(received_at=0.0, answered_at=0.0) == RequestRecord(
         endpoint="status_changes",
         method="GET",
         path=f"/api/v2/account/{simulator.account_id}/status-changes",

@@ -20,6 +20,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--agents", type=int, help="number of agents (ignored with --records)")
     parser.add_argument("--history-days", type=int, help="days back from today that have data")
     parser.add_argument("--records", type=int, help="size the account to about this many records")
+    parser.add_argument("--retention-days", type=int, help="how far back `from` may go (default: 6 months)")
     parser.add_argument("--late-share", type=float, default=0.0, help="share of records that arrive late")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     parser.add_argument("--info-file", help="also write the JSON line to this file")
@@ -38,6 +39,7 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         "late_share": args.late_share,
         "latency_ms": args.latency_ms,
         "window_cache_records": args.window_cache_records,
+        "retention_days": args.retention_days,
     }
     if args.records is not None:
         return SimulatorConfig.for_volume(args.records, days=args.history_days or 180, **settings)

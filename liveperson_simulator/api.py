@@ -115,6 +115,7 @@ class LivePersonApi:
         """The answer to ``request``; ``None`` means close the connection without answering."""
         route, match = find_route(request.path)
         endpoint = route.endpoint if route else "unknown"
+        received_at = time.monotonic()
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         fault = self._faults.take(endpoint) if route else None
@@ -127,6 +128,8 @@ class LivePersonApi:
                 request.query_dict,
                 auth_scheme(request),
                 None if response is None else response.status,
+                received_at,
+                time.monotonic(),
             )
         )
         return response
@@ -141,7 +144,7 @@ class LivePersonApi:
             if token is not None:
                 self.auth.tokens.expire(token)
         if fault in REPLACING_FAULTS:
-            return replacement(fault)
+            return replacement(fault, self._config.retry_after_seconds)
         response = self._serve(route, match, request)
         return damage(fault, response) if fault else response
 
@@ -183,7 +186,7 @@ class LivePersonApi:
         return self.auth.issue_token(request, now_ms)
 
     def _status_changes(self, request: Request, match: re.Match, now_ms: int) -> Response:
-        query = parse_query(request, now_ms)
+        query = parse_query(request, now_ms, self._config.retention_days)
         if isinstance(query, Response):
             return query
         return Response(200, self._pages.render(query, now_ms))

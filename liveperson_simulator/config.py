@@ -24,6 +24,11 @@ class SimulatorConfig:
     agents: int = 20
     groups: int = 4
     history_days: int = 200
+    # How far back the API lets `from` go: None is 6 calendar months (one page of LivePerson's documentation), a
+    # number of days otherwise (the newer page says 13 months, 395 days). The data itself goes back history_days.
+    retention_days: int | None = None
+    # The Retry-After of the "429" fault.
+    retry_after_seconds: int = 1
     sessions_per_day: int = 1
     changes_per_session: int = 8
     late_share: float = 0.0
@@ -53,6 +58,8 @@ class SimulatorConfig:
             raise ValueError("sessions_per_day must be between 1 and 6")
         if self.changes_per_session < 0:
             raise ValueError("changes_per_session must be >= 0")
+        if self.retention_days is not None and self.retention_days < 1:
+            raise ValueError("retention_days must be >= 1 (or None for 6 calendar months)")
         if not 0.0 <= self.late_share <= 1.0:
             raise ValueError("late_share must be between 0 and 1")
 

@@ -109,10 +109,12 @@ class FaultPlan:
             return [(kind, endpoint, count) for kind, endpoint, count in self._queued]
 
 
-def replacement(kind: str) -> Response:
+def replacement(kind: str, retry_after_seconds: int = 1) -> Response:
     """The answer that replaces the normal one (``drop`` and ``expire_token`` need the API's help)."""
     if kind == "429":
-        return json_response(429, {"message": "Too Many Requests"}, headers=(("Retry-After", "1"),))
+        return json_response(
+            429, {"message": "Too Many Requests"}, headers=(("Retry-After", str(retry_after_seconds)),)
+        )
     if kind == "429_no_retry_after":
         return json_response(429, {"message": "Too Many Requests"})
     if kind == "500":

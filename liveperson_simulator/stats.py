@@ -15,6 +15,8 @@ class RequestRecord(NamedTuple):
     query: dict[str, str]
     auth: str | None  # "Bearer" | "OAuth" | None
     status: int | None  # None when the connection was dropped
+    received_at: float = 0.0  # time.monotonic() when the request arrived, before any latency
+    answered_at: float = 0.0  # time.monotonic() when its answer was ready
 
 
 class RequestLog:

@@ -2,8 +2,9 @@
 
 Imitates ``GET /api/v2/account/{accountId}/status-changes`` of LivePerson's Agent Activity API:
 ``v`` picks the format (1, grouped by agent, is the default), ``from``/``to`` are RFC 3339 and
-inclusive, at most 6 calendar months back and 31 days apart; pages are offset/limit; ``_metadata``
-links use plain ``http`` and carry no ``v``, exactly like the documentation's examples.
+inclusive, at most 6 calendar months back (or the account's ``retention_days``) and 31 days apart;
+pages are offset/limit; ``_metadata`` links use plain ``http`` and carry no ``v``, exactly like the
+documentation's examples.
 """
 
 import math
@@ -43,7 +44,7 @@ class StatusChangesQuery:
         return Selection(self.start_ms, self.end_ms, self.record_filter)
 
 
-def parse_query(request: Request, now_ms: int) -> StatusChangesQuery | Response:
+def parse_query(request: Request, now_ms: int, retention_days: int | None = None) -> StatusChangesQuery | Response:
     """The validated query, or a 400 answer listing every problem found."""
     causes: list[str] = []
     version = _parse_version(request.param("v"), causes)
@@ -52,7 +53,7 @@ def parse_query(request: Request, now_ms: int) -> StatusChangesQuery | Response:
         causes.append("source: must be provided")
     elif len(source) > MAX_SOURCE_LENGTH:
         causes.append(f"source: size must be between 1 and {MAX_SOURCE_LENGTH}")
-    start_ms, end_ms = _parse_range(request.param("from"), request.param("to"), now_ms, causes)
+    start_ms, end_ms = _parse_range(request.param("from"), request.param("to"), now_ms, retention_days, causes)
     default_limit, max_limit = LIMITS[version]
     limit = _parse_int("limit", request.param("limit"), default_limit, 1, max_limit, causes)
     offset = _parse_int("offset", request.param("offset"), 0, 0, None, causes)
@@ -71,7 +72,9 @@ def _parse_version(value: str | None, causes: list[str]) -> int:
     return 1
 
 
-def _parse_range(start: str | None, end: str | None, now_ms: int, causes: list[str]) -> tuple[int, int]:
+def _parse_range(
+    start: str | None, end: str | None, now_ms: int, retention_days: int | None, causes: list[str]
+) -> tuple[int, int]:
     if start is None and end is None:
         return now_ms - DEFAULT_RANGE_MS, now_ms
     if start is None or end is None:
@@ -81,8 +84,11 @@ def _parse_range(start: str | None, end: str | None, now_ms: int, causes: list[s
     end_ms = _parse_instant("to", end, causes)
     if start_ms is None or end_ms is None:
         return 0, 0
-    if start_ms < months_before(now_ms, MAX_AGE_MONTHS):
-        causes.append(f"from: must not be more than {MAX_AGE_MONTHS} months in the past")
+    if retention_days is None:
+        if start_ms < months_before(now_ms, MAX_AGE_MONTHS):
+            causes.append(f"from: must not be more than {MAX_AGE_MONTHS} months in the past")
+    elif start_ms < now_ms - retention_days * DAY_MS:
+        causes.append(f"from: must not be more than {retention_days} days in the past")
     if start_ms > end_ms:
         causes.append("from: must not be after to")
     elif end_ms - start_ms > MAX_RANGE_MS:
