@@ -38,23 +38,68 @@ def key_of(record: dict) -> tuple:
     return tuple(record[name] for name in PRIMARY_KEY)
 
 
+INTERVAL_KEY = ("agentId", "startTime", "sequenceNumber")
+_CURSORS = {
+    "status_changes": ("time", [[name] for name in PRIMARY_KEY]),
+    "agent_status_intervals": ("observedUntil", [[name] for name in INTERVAL_KEY]),
+}
+
+
 def catalog(*streams: str, incremental: bool = True) -> dict:
     entries = []
     for name in streams or ("status_changes",):
         stream = {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]}
-        if name == "status_changes" and incremental:
+        if name in _CURSORS and incremental:
+            cursor, primary_key = _CURSORS[name]
             entries.append(
                 {
-                    "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": ["time"]},
+                    "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": [cursor]},
                     "sync_mode": "incremental",
                     "destination_sync_mode": "append_dedup",
-                    "cursor_field": ["time"],
-                    "primary_key": [[name] for name in PRIMARY_KEY],
+                    "cursor_field": [cursor],
+                    "primary_key": primary_key,
                 }
             )
         else:
             entries.append({"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
     return {"streams": entries}
+
+
+def expected_intervals(events: list[dict]) -> dict[tuple, dict]:
+    """The intervals a range's status changes make, computed here on the whole range at once, keyed like the stream.
+
+    Independent of the connector's window-by-window derivation: each agent's events sorted (at the same millisecond a
+    logout, then a login, then status changes by sequenceNumber), every status change paired with the next event.
+    """
+    rank = {4: 0, 3: 1, 1: 2}
+    by_agent: dict[int, list[dict]] = {}
+    for event in events:
+        by_agent.setdefault(event["agentId"], []).append(event)
+    expected = {}
+    for agent_events in by_agent.values():
+        agent_events.sort(key=lambda e: (parse(e["time"]), rank.get(e["statusType"], 3), e["sequenceNumber"]))
+        for start, end in zip(agent_events, [*agent_events[1:], None], strict=True):
+            if start["statusType"] != 1:
+                continue
+            sessions = [e["sessionId"] for e in (start, end) if e and e.get("sessionId") not in (None, -1)]
+            expected[(start["agentId"], start["time"], start["sequenceNumber"])] = {
+                "endTime": end["time"] if end else None,
+                "endedBy": {1: "status_change", 3: "login", 4: "logout"}[end["statusType"]] if end else None,
+                "durationSeconds": round((parse(end["time"]) - parse(start["time"])).total_seconds(), 3)
+                if end
+                else None,
+                "sessionId": sessions[0] if sessions else None,
+                "status": {1: "offline", 2: "online", 3: "occupied", 4: "away"}.get(start["statusSubType"]),
+                "statusReasonId": start["statusReasonId"],
+            }
+    return expected
+
+
+def as_emitted(intervals: list[dict]) -> dict[tuple, dict]:
+    """Intervals as a destination's append + dedupe keeps them: the last version of each key, in `expected_intervals`'
+    shape. The CDK leaves null fields out of the records it prints; a destination reads them as null."""
+    fields = ("endTime", "endedBy", "durationSeconds", "sessionId", "status", "statusReasonId")
+    return {tuple(i[name] for name in INTERVAL_KEY): {name: i.get(name) for name in fields} for i in intervals}
 
 
 @dataclass

@@ -76,6 +76,7 @@ def test_given_busy_account_and_every_recoverable_fault_when_60_day_sync_then_ev
         injected = faults_drawn(SOAK_FAULT_MIX, SOAK_FAULT_SEED, requests)
         tokens = len(sim.issued_tokens())
         rejected_tokens = sim.request_count("status_changes", 401)
+        outlived = sim.calls_with_outlived_tokens()
         simulator_errors = sim.errors
 
     keys = [key_of(record) for record in output.records()]
@@ -91,8 +92,10 @@ def test_given_busy_account_and_every_recoverable_fault_when_60_day_sync_then_ev
     assert set(keys) == expected, f"missing {len(expected - set(keys))}, unexpected {len(set(keys) - expected)}"
     assert duplicates == 0, "a record was emitted twice in one sync"
     assert set(injected) == set(RECOVERABLE_FAULTS), f"not every fault kind was exercised: {injected}"
-    # Tokens are renewed before they expire: the only rejected ones are those the simulator revoked on purpose.
-    assert rejected_tokens == injected["expire_token"]
+    # Tokens are renewed before they expire: no call was refused for a token past its lifetime. The rejected ones
+    # were revoked on purpose (a worker whose request was already on its way with a revoked token is refused too).
+    assert outlived == 0
+    assert injected["expire_token"] <= rejected_tokens <= injected["expire_token"] * 3
     assert tokens >= 2 + injected["expire_token"], "no token was renewed because of its lifetime"
     assert output.last_state()["stream"]["stream_state"] == {"time": max(record[1] for record in keys)}
 

@@ -154,6 +154,7 @@ def test_given_token_when_clock_passes_its_lifetime_then_token_rejected(make_sim
     response = status_changes(sim, token, v=2, source="test")
     assert response.status_code == 401
     assert response.json() == {"reason": "oauth_problem=token_rejected", "message": "Unauthorized"}
+    assert sim.calls_with_outlived_tokens() == 1
 
 
 # OAuth 1.0a
@@ -626,6 +627,7 @@ def test_given_body_faults_then_200_with_damaged_body(simulator, token):
 
 
 def test_given_expire_token_fault_then_that_token_stays_rejected_and_new_one_works(simulator):
+    """A revoked token is not counted as one that outlived its lifetime."""
     token = fetch_token(simulator).json()["access_token"]
     simulator.add_fault("expire_token")
 
@@ -633,6 +635,7 @@ def test_given_expire_token_fault_then_that_token_stays_rejected_and_new_one_wor
     assert status_changes(simulator, token, v=2, source="t").status_code == 401
     new_token = fetch_token(simulator).json()["access_token"]
     assert status_changes(simulator, new_token, v=2, source="t").status_code == 200
+    assert simulator.calls_with_outlived_tokens() == 0
 
 
 def test_given_fault_for_other_endpoint_then_only_that_endpoint_fails(simulator, token):

@@ -20,6 +20,8 @@ class TokenStore:
         self._ttl_ms = ttl_seconds * 1000
         self._expiry_ms: dict[str, int] = {}
         self._lock = threading.Lock()
+        # Calls refused because their token had outlived its lifetime (not because it was revoked on purpose).
+        self.outlived = 0
 
     @property
     def ttl_seconds(self) -> int:
@@ -34,6 +36,8 @@ class TokenStore:
     def is_valid(self, token: str, now_ms: int) -> bool:
         with self._lock:
             expiry = self._expiry_ms.get(token)
+            if expiry and now_ms >= expiry:
+                self.outlived += 1
         return expiry is not None and now_ms < expiry
 
     def issued(self) -> list[str]:

@@ -183,6 +183,10 @@ class Simulator:
         """A valid bearer token, as if fetched from Sentinel (not counted as a request)."""
         return self._api.auth.tokens.issue(self._clock.now_ms())
 
+    def calls_with_outlived_tokens(self) -> int:
+        """API calls refused because their bearer token had outlived its lifetime (revoked ones not counted)."""
+        return self._api.auth.tokens.outlived
+
     def issued_tokens(self) -> list[str]:
         """Every bearer token issued so far (by Sentinel or ``issue_token``), oldest first."""
         return self._api.auth.tokens.issued()

@@ -450,10 +450,13 @@ class StateChangesExtractor(RecordExtractor):
 
     AGENT_FIELDS = ("agentId", "employeeId", "agentLoginName", "agentUserName", "agentGroupId")
 
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._stream = parameters.get("name", "status_changes")
+
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         body = parsed_body(response)
         if "stateChanges" in body:
-            PROGRESS.page(response, len(body["stateChanges"]))
+            PROGRESS.page(self._stream, response, len(body["stateChanges"]))
             return body["stateChanges"]
         records = []
         for agent in body.get("agentsInfo") or []:
@@ -461,7 +464,7 @@ class StateChangesExtractor(RecordExtractor):
             for event in agent.get("statusChangeHistory") or []:
                 records.append({**agent_fields, **event})
         warn_if_v1_page_cut(response, len(records))
-        PROGRESS.page(response, len(records))
+        PROGRESS.page(self._stream, response, len(records))
         return records
 
 
@@ -495,6 +498,9 @@ class NextLinkOffset(PaginationStrategy):
     config: Config
     parameters: InitVar[Mapping[str, Any]]
 
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._stream = parameters.get("name", "status_changes")
+
     @property
     def initial_token(self) -> Optional[Any]:
         return None
@@ -510,7 +516,7 @@ class NextLinkOffset(PaginationStrategy):
         references = (body.get("_metadata") or {}).get("references") or []
         href = next((ref.get("href") for ref in references if ref.get("rel") == "next"), None)
         if not href:
-            PROGRESS.finish(response)
+            PROGRESS.finish(self._stream, response)
             return None
         offsets = parse_qs(urlsplit(href).query).get("offset") or []
         if len(offsets) != 1 or not offsets[0].isdigit():

@@ -1,4 +1,5 @@
-"""The source: the declarative manifest, a `check` that names the setting to fix, and a sync plan in the log."""
+"""The source: the declarative manifest, a `check` that names the setting to fix, a sync plan in the log, and the
+agent_status_intervals stream built on the manifest's (intervals.py)."""
 
 import ast
 import logging
@@ -13,8 +14,10 @@ from airbyte_cdk.models import (
     Status,
 )
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_agent_activity import intervals
 from source_agent_activity.components import format_time
 from source_agent_activity.config_rules import effective_start, history_days, validate_config
 from source_agent_activity.progress import PROGRESS
@@ -42,6 +45,16 @@ class SourceAgentActivity(YamlDeclarativeSource):
         **kwargs: Any,
     ) -> None:
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
+        self._saved_intervals = intervals.saved_state(state)
+
+    def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
+        """The manifest's streams; agent_status_intervals is its status changes turned into intervals (intervals.py)."""
+        return [
+            intervals.intervals_stream(stream, config, self._saved_intervals, self.logger)
+            if stream.name == intervals.NAME
+            else stream
+            for stream in super().streams(config)
+        ]
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """FAILED with the broken rule's own message, else the manifest's check: one record of status_changes.
@@ -89,7 +102,7 @@ class SourceAgentActivity(YamlDeclarativeSource):
             )
         [stream] = [stream for stream in self.streams(config) if stream.name == STATUS_CHANGES]
         windows = list(stream.cursor.stream_slices())
-        PROGRESS.reset(expected=len(windows))
+        PROGRESS.reset(STATUS_CHANGES, expected=len(windows))
         if not windows:
             logger.info("status_changes has nothing to read: its saved state is at the end of the range.")
             return

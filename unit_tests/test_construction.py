@@ -40,7 +40,7 @@ def _discovering_config() -> dict:
 
 
 ALL_STREAMS = CatalogBuilder()
-for _name in ("status_changes", "agents", "agent_groups", "status_reasons"):
+for _name in ("status_changes", "agent_status_intervals", "agents", "agent_groups", "status_reasons"):
     ALL_STREAMS = ALL_STREAMS.with_stream(_name, SyncMode.full_refresh)
 
 
@@ -57,6 +57,7 @@ def test_given_config_when_source_built_then_no_connection_is_attempted(connecti
 
     assert [stream.name for stream in source.streams(_discovering_config())] == [
         "status_changes",
+        "agent_status_intervals",
         "agents",
         "agent_groups",
         "status_reasons",
@@ -71,6 +72,7 @@ def test_given_config_when_discover_then_catalog_without_a_connection(connection
 
     assert {stream.name for stream in output.catalog.catalog.streams} == {
         "status_changes",
+        "agent_status_intervals",
         "agents",
         "agent_groups",
         "status_reasons",
@@ -106,5 +108,5 @@ def test_given_config_breaking_a_rule_when_built_and_discovered_then_no_failure_
 
     output = discover(SourceAgentActivity(config=config, catalog=None, state=None), config)
 
-    assert output.errors == [] and len(output.catalog.catalog.streams) == 4
+    assert output.errors == [] and len(output.catalog.catalog.streams) == 5
     assert connections == []
