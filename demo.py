@@ -2,7 +2,8 @@
 
 Starts the simulator, runs the installed `source-agent-activity` command through spec, check, discover, a full
 read and an incremental read from the state the first one saved, and prints what a workforce analyst would look
-at first: agents, state changes, the saved state and time spent in each status per agent.
+at first: agents, state changes, the saved state, and the time each agent spent in each status, summed from the
+agent_status_intervals stream.
 """
 
 import json
@@ -20,30 +21,30 @@ from liveperson_simulator import Simulator, SimulatorConfig
 ROOT = Path(__file__).resolve().parent
 OUTPUT = ROOT / "demo-output"
 COMMAND = str(Path(sys.executable).parent / "source-agent-activity")
-STATUS_NAMES = {1: "offline", 2: "online", 3: "occupied", 4: "away"}
 SHOWN = ("online", "away", "occupied", "offline")
 HISTORY_DAYS = 30
 
 
 def configured_catalog() -> dict:
-    def entry(name: str, incremental: bool) -> dict:
+    def entry(name: str, cursor: str = "", primary_key: tuple = ()) -> dict:
         stream = {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]}
-        if incremental:
+        if cursor:
             return {
-                "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": ["time"]},
+                "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": [cursor]},
                 "sync_mode": "incremental",
                 "destination_sync_mode": "append_dedup",
-                "cursor_field": ["time"],
-                "primary_key": [["agentId"], ["time"], ["statusType"], ["sequenceNumber"]],
+                "cursor_field": [cursor],
+                "primary_key": [[field] for field in primary_key],
             }
         return {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
 
     return {
         "streams": [
-            entry("status_changes", True),
-            entry("agents", False),
-            entry("agent_groups", False),
-            entry("status_reasons", False),
+            entry("status_changes", "time", ("agentId", "time", "statusType", "sequenceNumber")),
+            entry("agent_status_intervals", "observedUntil", ("agentId", "startTime", "sequenceNumber")),
+            entry("agents"),
+            entry("agent_groups"),
+            entry("status_reasons"),
         ]
     }
 
@@ -104,27 +105,22 @@ def late_state_changes(earlier: list[dict], state: list[dict], count: int = 3) -
     return late
 
 
-def time_in_status(records: list[dict]) -> dict[int, dict[str, float]]:
-    """Seconds each agent spent in each status, from its state changes (a status lasts until the next event)."""
-    by_agent: dict[int, list[dict]] = defaultdict(list)
-    for record in records:
-        by_agent[record["agentId"]].append(record)
-    totals: dict[int, dict[str, float]] = {}
-    for agent_id, events in by_agent.items():
-        events.sort(key=lambda e: (e["time"], e.get("sequenceNumber") or 0))
-        spent: dict[str, float] = defaultdict(float)
-        status, since = None, None
-        for event in events:
-            at = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-            if status is not None and since is not None:
-                spent[status] += (at - since).total_seconds()
-            if event["statusType"] == 1:
-                status = STATUS_NAMES.get(event.get("statusSubType"), "other")
-            elif event["statusType"] == 4:
-                status = None
-            since = at
-        totals[agent_id] = dict(spent)
-    return totals
+def time_in_status(intervals: list[dict]) -> dict[int, dict[str, float]]:
+    """Seconds each agent spent in each status: the closed intervals' durations, summed (open ones have none yet)."""
+    totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for interval in intervals:
+        if interval.get("durationSeconds") is not None:
+            totals[interval["agentId"]][interval.get("status") or "other"] += interval["durationSeconds"]
+    return {agent: dict(spent) for agent, spent in totals.items()}
+
+
+def latest_versions(*reads: list[dict]) -> list[dict]:
+    """What an append + deduped destination keeps: the last version of each interval."""
+    latest = {}
+    for intervals in reads:
+        for interval in intervals:
+            latest[(interval["agentId"], interval["startTime"], interval["sequenceNumber"])] = interval
+    return list(latest.values())
 
 
 def print_table(totals: dict[int, dict[str, float]], names: dict[int, str], limit: int = 12) -> None:
@@ -197,7 +193,15 @@ def main() -> None:
         f"  incremental read: {len(records_of(second, 'status_changes'))} state changes re-read or new, "
         f"{len(new)} of them new (late or recent); new state: {status_changes_state(last_state(second))}"
     )
-    print_table(time_in_status(changes), names)
+    intervals = latest_versions(
+        records_of(first, "agent_status_intervals"), records_of(second, "agent_status_intervals")
+    )
+    still_open = sum(1 for interval in intervals if interval.get("endTime") is None)
+    print(
+        f"  agent_status_intervals: {len(intervals)} intervals after both reads (last version of each), "
+        f"{still_open} still open"
+    )
+    print_table(time_in_status(intervals), names)
     print(f"\nRaw Airbyte messages of every step: {OUTPUT}/ (config, catalog and state files too).")
 
 

@@ -9,6 +9,7 @@ import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
@@ -307,3 +308,41 @@ class TestRead:
 
         last = output.state_messages[-1].state.stream.stream_state.__dict__
         assert to_ms(last["time"]) == to_ms("2026-06-15T12:00:00.000Z") - lookback_minutes * 60_000
+
+
+@freeze_time(NOW)
+class TestReadWhenAWindowFails:
+    def test_given_second_window_refused_when_read_then_no_later_window_derived_and_state_stops_before_it(
+        self, requests_mock
+    ) -> None:
+        requests_mock.post(RequestBuilder.token().url, text=TokenResponse().build().body)
+        pages = {
+            "2026-06-01": login("2026-06-01T22:00:00.000Z"),
+            "2026-06-03": [event("2026-06-03T02:00:00.000Z", 4, 2)],
+        }
+
+        def respond(request, context):
+            day = request.qs["from"][0][:10]
+            if day == "2026-06-02":
+                context.status_code = 403
+                return "{}"
+            return _page(*pages.get(day, []))
+
+        requests_mock.get(RequestBuilder.status_changes().url, text=respond)
+        config = (
+            ConfigBuilder()
+            .with_window_size_days(1)
+            .with_num_workers(1)
+            .with_end_date("2026-06-04T23:59:59.999Z")
+            .build()
+        )
+        catalog = CatalogBuilder().with_stream("agent_status_intervals", SyncMode.incremental).build()
+
+        source = SourceAgentActivity(catalog=catalog, config=config, state=None)
+        output = read(source, config, catalog, expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION)
+
+        assert output.records == []
+        states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
+        assert [(s["time"], len(s["open"])) for s in states] == [("2026-06-02T00:00:00.000Z", 1)]
+        days = sorted({entry.qs["from"][0][:10] for entry in requests_mock.request_history if entry.method == "GET"})
+        assert days == ["2026-06-01", "2026-06-02"], "no window starts after the refusal"
