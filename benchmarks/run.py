@@ -43,11 +43,18 @@ CONNECTOR = BIN / "source-agent-activity"
 DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 RESULTS = ROOT / "benchmarks" / "results"
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
-CONNECTOR_MAX_HISTORY = timedelta(days=180)  # the connector moves older start dates forward to now - 180 days
+CONNECTOR_MAX_HISTORY = timedelta(days=180)  # history_days default: older start dates move forward to now - 180 days
 DISCOVERY_AND_TOKEN = 3  # two Domain API lookups (agentActivityDomain, sentinel) and one token
 PLACEHOLDER = "(filled in by the profiling notes)"
 WHERE_THE_TIME_GOES = "## Where the time goes"
 CLIENTS = ("floor", "connector")
+# The connector with other streams selected, at the largest scale: agent_status_intervals alone, and both streams.
+STREAMS_OF = {
+    "connector": ("status_changes",),
+    "intervals": ("agent_status_intervals",),
+    "both": ("status_changes", "agent_status_intervals"),
+}
+INTERVAL_CLIENTS = ("intervals", "both")
 
 
 # Running things
@@ -71,6 +78,7 @@ class Measurement:
     num_workers: Optional[int] = None
     code: str = ""  # fingerprint of source_agent_activity/ when the connector ran
     digest: int = field(default=0, repr=False)
+    intervals: int = 0  # agent_status_intervals records written
 
 
 class BenchmarkError(RuntimeError):
@@ -185,6 +193,7 @@ class OutputScan:
     digest: int = 0  # order-independent sum of the records' primary-key hashes
     errors: list[str] = field(default_factory=list)
     other_streams: int = 0
+    intervals: int = 0
 
 
 def scan_output(path: Path) -> OutputScan:
@@ -199,6 +208,9 @@ def scan_output(path: Path) -> OutputScan:
             kind = message.get("type")
             if kind == "RECORD":
                 record = message["record"]
+                if record.get("stream") == "agent_status_intervals":
+                    scan.intervals += 1
+                    continue
                 if record.get("stream") != "status_changes":
                     scan.other_streams += 1
                     continue
@@ -287,11 +299,17 @@ class Bench:
             return command, dict(os.environ)
         config = self.workdir / f"config-{sim.name}-{workers or 'default'}.json"
         config.write_text(json.dumps(self.connector_config(sim, dates, workers), indent=2))
-        catalog = self.workdir / "catalog.json"
+        catalog = self.workdir / f"catalog-{client}.json"
         if not catalog.exists():
-            stream = {"name": "status_changes", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}
-            entry = {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
-            catalog.write_text(json.dumps({"streams": [entry]}, indent=2))
+            entries = [
+                {
+                    "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                    "sync_mode": "full_refresh",
+                    "destination_sync_mode": "overwrite",
+                }
+                for name in STREAMS_OF[client]
+            ]
+            catalog.write_text(json.dumps({"streams": entries}, indent=2))
         command = [str(CONNECTOR), "read", "--config", str(config), "--catalog", str(catalog)]
         return command, {**os.environ, "REQUESTS_CA_BUNDLE": sim.info["ca_path"]}
 
@@ -305,7 +323,7 @@ class Bench:
         record: bool = True,
     ) -> Measurement:
         dates = self.ranges[label]
-        if client == "connector" and not dates.still_unclamped():
+        if client != "floor" and not dates.still_unclamped():
             raise BenchmarkError(
                 f"the benchmark ran longer than --margin-hours: the connector would now move start_date "
                 f"{dates.start} forward (its 180-day clamp) and read fewer records than the floor"
@@ -315,12 +333,12 @@ class Bench:
         output, stderr = self.workdir / f"{stem}.jsonl", self.workdir / f"{stem}.stderr"
         command, env = self.command(client, sim, dates, output, num_workers)
         # The connector writes its messages to stdout; the floor to --output, and a summary line to stdout.
-        stdout = output if client == "connector" else self.workdir / f"{stem}.stdout"
-        fingerprint = connector_fingerprint() if client == "connector" else ""
+        stdout = self.workdir / f"{stem}.stdout" if client == "floor" else output
+        fingerprint = "" if client == "floor" else connector_fingerprint()
         sim.control("POST", "reset-stats")
         server_cpu_before = sim.cpu_seconds()
         code, wall, cpu, rss = run_measured(command, env, stdout, stderr, self.args.timeout)
-        if client == "connector" and connector_fingerprint() != fingerprint:
+        if client != "floor" and connector_fingerprint() != fingerprint:
             fingerprint += "+changed"
         server_cpu = sim.cpu_seconds() - server_cpu_before
         stats = sim.control("GET", "stats")
@@ -344,13 +362,15 @@ class Bench:
             num_workers=num_workers,
             code=fingerprint,
             digest=scan.digest,
+            intervals=scan.intervals,
         )
         self.check(measurement, scan, what)
         if not self.args.keep_output:
             output.unlink()
         self.log(
             f"[{label}] {client}{f' num_workers={num_workers}' if num_workers else ''}"
-            f"{'' if record else ' (warm-up)'} #{repetition}: {scan.records} records, {scan.states} states, "
+            f"{'' if record else ' (warm-up)'} #{repetition}: {scan.records} records, {scan.intervals} intervals, "
+            f"{scan.states} states, "
             f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB, {stats['total']} requests "
             f"{stats['by_endpoint']}, simulator CPU {server_cpu:.2f} s"
         )
@@ -359,18 +379,34 @@ class Bench:
         return measurement
 
     def check(self, run: Measurement, scan: OutputScan, what: str) -> None:
-        """Fail loudly unless the run wrote the ground truth: the same records as every other run of this range."""
+        """Fail loudly unless the run wrote the ground truth: the same records as every other run of this range.
+
+        A run of agent_status_intervals alone writes no status change; every run that derives intervals must write
+        the same number of them.
+        """
         expected = self.expected[run.label]
         problems = []
-        if scan.records != expected["records"]:
+        reads_status_changes = "status_changes" in STREAMS_OF.get(run.client, ("status_changes",))
+        if reads_status_changes and scan.records != expected["records"]:
             problems.append(f"{scan.records} records, the simulator's ground truth has {expected['records']}")
+        if not reads_status_changes and scan.records:
+            problems.append(f"{scan.records} status changes, but that stream was not selected")
+        if run.client in INTERVAL_CLIENTS and not scan.intervals:
+            problems.append("no interval")
         if scan.other_streams:
             problems.append(f"{scan.other_streams} records of other streams")
         for other in self.measurements:
-            if other.label == run.label and other.records != run.records:
+            if other.label != run.label:
+                continue
+            if run.client in INTERVAL_CLIENTS and other.client in INTERVAL_CLIENTS and other.intervals != run.intervals:
+                problems.append(f"{run.intervals} intervals, but {other.client} wrote {other.intervals}")
+                break
+            if not reads_status_changes or "status_changes" not in STREAMS_OF.get(other.client, ("status_changes",)):
+                continue
+            if other.records != run.records:
                 problems.append(f"{run.records} records, but {other.client} wrote {other.records} of the same range")
                 break
-            if other.label == run.label and other.digest != run.digest:
+            if other.digest != run.digest:
                 problems.append(f"the same number of records as {other.client}, but not the same primary keys")
                 break
         if problems:
@@ -393,6 +429,10 @@ class Bench:
             for repetition in range(1, self.args.repeat + 1):
                 for client in CLIENTS:  # interleaved, so that drift hits both alike
                     self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
+            if records == max(self.args.scales):
+                for repetition in range(1, self.args.repeat + 1):
+                    for client in INTERVAL_CLIENTS:
+                        self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
 
     def latency(self, workers: list[int]) -> None:
         label = "latency"
@@ -458,6 +498,31 @@ def scale_table(bench: Bench, labels: list[str]) -> list[str]:
     return lines
 
 
+def intervals_table(bench: Bench, label: str) -> list[str]:
+    lines = [
+        "| streams selected | status changes read | intervals written | wall s | CPU s | CPU µs per status change "
+        "| peak RSS MB | status-changes requests | details: min–max wall s / CPU s / RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    read = bench.expected[label]["records"]
+    for client in ("connector", *INTERVAL_CLIENTS):
+        runs = group(bench.measurements, label=label, client=client)
+        if not runs:
+            continue
+        cpu = median(r.cpu_s for r in runs)
+        pages = median(r.requests_by_endpoint.get("status_changes", 0) for r in runs)
+        details = (
+            f"{spread([r.wall_s for r in runs])} / {spread([r.cpu_s for r in runs])} / "
+            f"{spread([r.peak_rss_mb for r in runs], 0)}"
+        )
+        lines.append(
+            f"| {' + '.join(STREAMS_OF[client])} | {read:,} | {runs[0].intervals:,} | "
+            f"{median(r.wall_s for r in runs):.2f} | {cpu:.2f} | {cpu / read * 1e6:.1f} | "
+            f"{median(r.peak_rss_mb for r in runs):.0f} | {pages:g} | {details} |"
+        )
+    return lines
+
+
 def latency_table(bench: Bench, workers: list[int]) -> list[str]:
     label = "latency"
     lines = [
@@ -514,6 +579,22 @@ def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
             text = f"{growth:+.0%} ({rss[labels[0]]:.0f} → {rss[labels[-1]]:.0f} MB)"
             name = f"peak RSS at {labels[-1]} within 20% of {labels[0]}".replace("_", ",")
             rows.append((name, text, growth <= 0.2))
+    if labels and group(bench.measurements, label=labels[-1], client="both"):
+        largest = labels[-1]
+
+        def median_of(client: str, attribute: str) -> float:
+            return median(getattr(r, attribute) for r in group(bench.measurements, label=largest, client=client))
+
+        both_rss = median_of("both", "peak_rss_mb")
+        rows.append(
+            (
+                f"peak RSS with both streams at {largest.replace('_', ',')} ≤ 250 MB",
+                f"{both_rss:.0f} MB",
+                both_rss <= 250,
+            )
+        )
+        ratio = median_of("intervals", "cpu_s") / median_of("connector", "cpu_s")
+        rows.append(("CPU per status change: agent_status_intervals ≤ 2× status_changes", f"{ratio:.2f}×", ratio <= 2))
     if 1 in workers and 4 in workers:
         speedup = connector_median("latency", "wall_s", num_workers=1) / connector_median(
             "latency", "wall_s", num_workers=4
@@ -588,6 +669,19 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
                 f"{dates.end} ({bench.expected[label]['windows']} windows)"
             )
         lines += ["", *scale_table(bench, labels), ""]
+        largest = labels[-1]
+        if group(bench.measurements, label=largest, client="both"):
+            lines += [
+                "## Time in status: agent_status_intervals",
+                "",
+                f"The same {largest.replace('_', ',')}-record account and range, full refresh, with "
+                "agent_status_intervals selected alone and beside status_changes. *CPU µs per status change* divides "
+                "the run's CPU by the status changes of the range, which every run reads. Each stream reads its "
+                "own pages, so with both selected every page is requested twice (see the requests column).",
+                "",
+                *intervals_table(bench, largest),
+                "",
+            ]
     if workers:
         dates = bench.ranges["latency"]
         lines += [
@@ -627,7 +721,7 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
 
 
 def code_versions(bench: Bench) -> list[str]:
-    versions = list(dict.fromkeys(run.code for run in bench.measurements if run.client == "connector"))
+    versions = list(dict.fromkeys(run.code for run in bench.measurements if run.client != "floor"))
     if len(versions) <= 1:
         return [f"- Connector code: `source_agent_activity/` fingerprint {versions[0] if versions else '–'}"]
     return [
