@@ -23,33 +23,22 @@ lookback are read again, and an interval they split is emitted again, shortened,
 any point restarts from the last state: nothing is lost, and what is emitted twice is the same interval again.
 """
 
-import json
 import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from operator import attrgetter
 from typing import Any, Iterable, Mapping, NamedTuple, Optional, Union
 
-from airbyte_cdk.models import (
-    AirbyteMessage,
-    AirbyteStateBlob,
-    AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStreamState,
-    StreamDescriptor,
-    Type,
-)
+from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
-from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
-from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import halts, hosts
+from source_agent_activity.windowed import NothingToRead, state_message, windowed_stream
 
 logger = logging.getLogger("airbyte")
 
@@ -323,7 +312,7 @@ class IntervalsWindow(Partition):
             state = plan.state_after(index, derived)
             for data in derived.intervals:
                 yield Record(data=data, stream_name=NAME, associated_slice=self.to_slice())
-            yield _state_message(state)
+            yield state_message(NAME, state)
             logger.info(
                 f"{NAME} window {self._name} done: {len(events)} status changes, {len(derived.intervals)} "
                 f"intervals, {len(derived.open)} open after it."
@@ -343,58 +332,23 @@ class IntervalsWindow(Partition):
         return hash((NAME, self._index))
 
 
-class NothingToRead(Partition):
-    """The saved state is at the end of the range: no window, only the state again (the platform expects one)."""
+def intervals_stream(
+    inner: AbstractStream, config: Mapping[str, Any], saved: Optional[Mapping[str, Any]], logger_: logging.Logger
+) -> DefaultStream:
+    """agent_status_intervals, built on the manifest's stream of the same name, which reads its status changes."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
-        self._state = state
-
-    def read(self) -> Iterable[AirbyteMessage]:
-        yield _state_message(self._state)
-
-    def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return None
-
-    def stream_name(self) -> str:
-        return NAME
-
-    def __hash__(self) -> int:
-        return hash((NAME, "nothing to read"))
-
-
-def _state_message(state: dict[str, Any]) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.STATE,
-        state=AirbyteStateMessage(
-            type=AirbyteStateType.STREAM,
-            stream=AirbyteStreamState(
-                stream_descriptor=StreamDescriptor(name=NAME), stream_state=AirbyteStateBlob(state)
-            ),
-        ),
-    )
-
-
-class IntervalsPartitions(PartitionGenerator):
-    """The windows of the manifest's stream, each wrapped to derive intervals; planned when the read starts."""
-
-    def __init__(self, events: AbstractStream, config: Mapping[str, Any], saved: Optional[Mapping[str, Any]]) -> None:
-        self._events = events
-        self._config = config
-        self._saved = saved
-
-    def generate(self) -> Iterable[Partition]:
-        event_windows = list(self._events.generate_partitions())
-        open_before = open_from_state(self._saved)
+    def wrap(event_windows: list[Partition]) -> Iterable[Partition]:
+        open_before = open_from_state(saved)
         if not event_windows:
-            yield NothingToRead(dict(self._saved) if self._saved else state_of(to_ms(self._config["__end"]), {}))
+            yield NothingToRead(NAME, dict(saved) if saved else state_of(to_ms(config["__end"]), {}))
             return
         windows = [(to_ms(w.to_slice()["start_time"]), to_ms(w.to_slice()["end_time"])) for w in event_windows]
         range_end = windows[-1][1]
         # Events older than the lookback are taken as final (LivePerson's data SLA is 1 hour).
-        settled = (datetime.now(UTC) - _EPOCH) // _MILLISECOND - self._config["lookback_minutes"] * 60_000
+        settled = (datetime.now(UTC) - _EPOCH) // _MILLISECOND - config["lookback_minutes"] * 60_000
         # Never before the first window: the open intervals of the saved state hold there, and nowhere earlier.
         resume_ms = max(windows[0][0], min(range_end + 1, settled))
-        plan = Plan(self._config, windows, resume_ms, format_ms(range_end), Relay(open_before))
+        plan = Plan(config, windows, resume_ms, format_ms(range_end), Relay(open_before))
         logger.info(
             f"{NAME} will read {format_ms(windows[0][0])} to {format_ms(range_end)} in {len(windows)} window(s), "
             f"starting with {len(open_before)} open interval(s); the next sync resumes at {format_ms(resume_ms)}."
@@ -402,53 +356,4 @@ class IntervalsPartitions(PartitionGenerator):
         for index, events in enumerate(event_windows):
             yield IntervalsWindow(events, index, plan)
 
-
-class StateInWindows(Cursor):
-    """The stream's cursor: its windows emit the state themselves (see IntervalsWindow.read), so this keeps none."""
-
-    def __init__(self, saved: Optional[Mapping[str, Any]]) -> None:
-        self._saved = dict(saved or {})
-
-    @property
-    def state(self) -> dict[str, Any]:
-        return self._saved
-
-    def observe(self, record: Record) -> None:
-        return None
-
-    def close_partition(self, partition: Partition) -> None:
-        return None
-
-    def ensure_at_least_one_state_emitted(self) -> None:
-        # Every successful read ends with a state from its windows (or NothingToRead); a failed one keeps the last.
-        return None
-
-    def should_be_synced(self, record: Record) -> bool:
-        return True
-
-
-def intervals_stream(
-    events: AbstractStream, config: Mapping[str, Any], saved: Optional[Mapping[str, Any]], stream_logger: logging.Logger
-) -> DefaultStream:
-    """agent_status_intervals, built on the manifest's stream of the same name, which reads its status changes."""
-    return DefaultStream(
-        partition_generator=IntervalsPartitions(events, config, saved),
-        name=NAME,
-        json_schema=lambda: json.loads(
-            resources.files("source_agent_activity").joinpath(f"schemas/{NAME}.json").read_text()
-        ),
-        primary_key=PRIMARY_KEY,
-        cursor_field=CursorField(CURSOR_FIELD),
-        logger=stream_logger,
-        cursor=StateInWindows(saved),
-    )
-
-
-def saved_state(state: Optional[list[AirbyteStateMessage]]) -> Optional[dict[str, Any]]:
-    """This stream's state among those a read was given, as a plain dict."""
-    for message in state or []:
-        stream = getattr(message, "stream", None)
-        if stream is not None and stream.stream_descriptor.name == NAME and stream.stream_state is not None:
-            blob = stream.stream_state
-            return dict(blob.__dict__) if isinstance(blob, AirbyteStateBlob) else dict(blob)
-    return None
+    return windowed_stream(inner, CURSOR_FIELD, PRIMARY_KEY, saved, wrap, logger_)

@@ -8,10 +8,11 @@ import logging
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.models import AirbyteStateMessageSerializer, FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from freezegun import freeze_time
 
+from source_agent_activity.status_changes import LatestOfFinishedRun, as_state_time
 from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, state
 from unit_tests.support.entrypoint import EARLIEST, NOW, read_status_changes, record_times, state_time, stream_error
 from unit_tests.support.request_builder import RequestBuilder
@@ -370,6 +371,55 @@ class TestPagination:
 
 @freeze_time(NOW)
 class TestIncremental:
+    def test_given_state_saved_by_version_0_1_0_when_read_then_resume_from_it_and_save_the_same_shape(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        """The STATE message 0.1.0 printed, as Airbyte hands it back (its recordCount included)."""
+        saved = AirbyteStateMessageSerializer.load(
+            {
+                "type": "STREAM",
+                "stream": {
+                    "stream_descriptor": {"name": "status_changes"},
+                    "stream_state": {"time": "2026-06-03T10:00:00.123Z"},
+                },
+                "sourceStats": {"recordCount": 1710.0},
+            }
+        )
+        _given_token(http_mocker)
+        http_mocker.get(
+            RequestBuilder.status_changes().with_window("2026-06-03T08:00:00.123Z", "2026-06-05T00:00:00.000Z").build(),
+            StatusChangesResponse().with_record(a_record("2026-06-04T09:00:00.000Z")).build(),
+        )
+
+        output = read_status_changes(ConfigBuilder().build(), SyncMode.incremental, [saved])
+
+        assert [message.state.stream.stream_state.__dict__ for message in output.state_messages] == [
+            {"time": "2026-06-04T09:00:00.000Z"}
+        ]
+
+    def test_given_windows_finishing_out_of_order_then_state_waits_for_the_earlier_ones(self) -> None:
+        run = LatestOfFinishedRun("2026-06-01T00:00:00.000Z")
+
+        moves = [
+            run.finish(1, "2026-06-09T00:00:00.000Z"),
+            run.finish(2, None),
+            run.finish(0, "2026-06-03T00:00:00.000Z"),
+            run.finish(4, "2026-06-30T00:00:00.000Z"),
+        ]
+
+        assert moves == [None, None, "2026-06-09T00:00:00.000Z", None]
+
+    @pytest.mark.parametrize(
+        "value, expected",
+        [
+            ("2026-06-04T09:00:00.000Z", "2026-06-04T09:00:00.000Z"),
+            ("2026-06-04T09:00:00Z", "2026-06-04T09:00:00.000Z"),
+            ("2026-06-04T11:00:00.5+02:00", "2026-06-04T09:00:00.500Z"),
+        ],
+    )
+    def test_given_record_time_in_any_shape_then_compared_as_the_instant_it_is(self, value, expected) -> None:
+        assert as_state_time(value) == expected
+
     def test_given_unsorted_records_when_read_then_state_is_the_latest_record_time(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -717,4 +767,5 @@ class TestErrors:
             expect_failure=True,
         )
 
-        assert state_time(output) == "2026-05-27T00:00:00.000Z"
+        # No state moves past the window that failed (the one after it finished): Airbyte keeps the saved one.
+        assert [m.state.stream.stream_state.time for m in output.state_messages] in ([], ["2026-05-27T00:00:00.000Z"])

@@ -1,0 +1,133 @@
+"""What status_changes and agent_status_intervals share: streams built on the manifest's windows, whose windows emit
+the stream's state themselves.
+
+The manifest's `DatetimeBasedCursor` makes the windows (from the saved state, the lookback, the start date and
+`history_days`), and its retriever reads them: requests, auth, retries, paging. The source wraps each such stream in
+a `DefaultStream` of its own, whose partitions read the manifest's windows and follow each window's records with the
+state it allows, on the same queue, so that a state never runs ahead of the records it covers. Its cursor keeps
+nothing: the CDK's concurrent cursor parses every record's time with strptime and hashes its window once per record,
+half the CPU of a sync (docs/performance.md), to learn what the windows already know.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from importlib import resources
+from typing import Any, Iterable, Mapping, Optional
+
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStreamState,
+    StreamDescriptor,
+    Type,
+)
+from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
+from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField
+from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
+from airbyte_cdk.sources.types import Record
+
+
+def state_message(stream: str, state: Mapping[str, Any]) -> AirbyteMessage:
+    return AirbyteMessage(
+        type=Type.STATE,
+        state=AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(dict(state))
+            ),
+        ),
+    )
+
+
+def saved_state(stream: str, state: Optional[list[AirbyteStateMessage]]) -> Optional[dict[str, Any]]:
+    """The state of `stream` among those a read was given, as a plain dict."""
+    for message in state or []:
+        descriptor = getattr(message, "stream", None)
+        if descriptor is not None and descriptor.stream_descriptor.name == stream and descriptor.stream_state:
+            blob = descriptor.stream_state
+            return dict(blob.__dict__) if isinstance(blob, AirbyteStateBlob) else dict(blob)
+    return None
+
+
+def schema(stream: str) -> dict[str, Any]:
+    return json.loads(resources.files("source_agent_activity").joinpath(f"schemas/{stream}.json").read_text())
+
+
+class NothingToRead(Partition):
+    """No window to read (the saved state is at the end of the range): the state again, which the platform expects."""
+
+    def __init__(self, stream: str, state: Mapping[str, Any]) -> None:
+        self._stream = stream
+        self._state = state
+
+    def read(self) -> Iterable[AirbyteMessage]:
+        yield state_message(self._stream, self._state)
+
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return None
+
+    def stream_name(self) -> str:
+        return self._stream
+
+    def __hash__(self) -> int:
+        return hash((self._stream, "nothing to read"))
+
+
+class StateInWindows(Cursor):
+    """The cursor of a stream whose windows emit its state: it keeps none itself."""
+
+    def __init__(self, saved: Optional[Mapping[str, Any]]) -> None:
+        self._saved = dict(saved or {})
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return self._saved
+
+    def observe(self, record: Record) -> None:
+        return None
+
+    def close_partition(self, partition: Partition) -> None:
+        return None
+
+    def ensure_at_least_one_state_emitted(self) -> None:
+        # A read that finishes ends with a state from its windows (or NothingToRead); one that fails keeps the last.
+        return None
+
+    def should_be_synced(self, record: Record) -> bool:
+        return True
+
+
+class Windows(PartitionGenerator):
+    """The manifest stream's windows, each wrapped by `wrap(window, index, count)` when the read starts."""
+
+    def __init__(self, inner: AbstractStream, wrap: Callable[[list[Partition]], Iterable[Partition]]) -> None:
+        self._inner = inner
+        self._wrap = wrap
+
+    def generate(self) -> Iterable[Partition]:
+        yield from self._wrap(list(self._inner.generate_partitions()))
+
+
+def windowed_stream(
+    inner: AbstractStream,
+    cursor_field: str,
+    primary_key: list[str],
+    saved: Optional[Mapping[str, Any]],
+    wrap: Callable[[list[Partition]], Iterable[Partition]],
+    logger: logging.Logger,
+) -> DefaultStream:
+    """`inner` (the manifest's stream of the same name) with windows that emit its state."""
+    return DefaultStream(
+        partition_generator=Windows(inner, wrap),
+        name=inner.name,
+        json_schema=lambda: schema(inner.name),
+        primary_key=primary_key,
+        cursor_field=CursorField(cursor_field),
+        logger=logger,
+        cursor=StateInWindows(saved),
+    )
