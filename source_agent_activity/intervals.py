@@ -66,6 +66,10 @@ def format_ms(ms: int) -> str:
     return (_EPOCH + ms * _MILLISECOND).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+# The text fields of a status change that repeat across an agent's events: held once per window.
+_TEXT_FIELDS = ("employeeId", "agentLoginName", "agentUserName", "statusReasonText")
+
+
 class Event(NamedTuple):
     """What an interval needs of one status change: far less than the record, so that a window is cheap to hold."""
 
@@ -85,7 +89,10 @@ class Event(NamedTuple):
     reason_text: Optional[str]
 
     @classmethod
-    def of(cls, record: Mapping[str, Any]) -> "Event":
+    def of(cls, record: Mapping[str, Any], shared: Optional[dict[Any, Any]] = None) -> "Event":
+        """The event of a status change; `shared` keeps one copy of each name and reason text of a window."""
+        shared = {} if shared is None else shared
+        text = {name: shared.setdefault(record.get(name), record.get(name)) for name in _TEXT_FIELDS}
         status_type = record.get("statusType")
         sequence = record.get("sequenceNumber")
         return cls(
@@ -96,13 +103,13 @@ class Event(NamedTuple):
             status_type,
             record.get("sessionId"),
             record["agentId"],
-            record.get("employeeId"),
-            record.get("agentLoginName"),
-            record.get("agentUserName"),
+            text["employeeId"],
+            text["agentLoginName"],
+            text["agentUserName"],
             record.get("agentGroupId"),
             record.get("statusSubType"),
             record.get("statusReasonId"),
-            record.get("statusReasonText"),
+            text["statusReasonText"],
         )
 
     def as_state(self) -> dict[str, Any]:
@@ -155,12 +162,22 @@ def interval(start: Event, end: Optional[Event], observed_until: str) -> dict[st
 
 @dataclass
 class Derived:
-    """One window's intervals, and the intervals still open after it (per agent, its starting event)."""
+    """One window's intervals (each its starting and ending event, None while open), and the intervals still open
+    after it (per agent, its starting event)."""
 
-    intervals: list[dict[str, Any]]
+    spans: list[tuple[Event, Optional[Event]]]
     open: dict[int, Event]
+    observed_until: str
     # The intervals open just before `resume_ms`, when that instant falls in this window.
     open_at_resume: Optional[dict[int, Event]] = None
+
+    def records(self) -> Iterable[dict[str, Any]]:
+        """The intervals as records, built one at a time as they are emitted."""
+        return (interval(start, end, self.observed_until) for start, end in self.spans)
+
+    @property
+    def intervals(self) -> list[dict[str, Any]]:
+        return list(self.records())
 
 
 def derive(
@@ -179,7 +196,7 @@ def derive(
         by_agent[event.agent_id].append(event)
     still_open = dict(open_before)
     at_resume = dict(open_before) if resume_ms is not None else None
-    intervals: list[dict[str, Any]] = []
+    spans: list[tuple[Event, Optional[Event]]] = []
     for agent, agent_events in by_agent.items():
         agent_events.sort(key=_ORDER)
         current = still_open.pop(agent, None)
@@ -189,14 +206,14 @@ def derive(
                 crossed = True
                 _put(at_resume, agent, current)
             if current is not None:
-                intervals.append(interval(current, event, observed_until))
+                spans.append((current, event))
             current = event if event.status_type == 1 else None
         if not crossed:
             _put(at_resume, agent, current)
         _put(still_open, agent, current)
     if last:
-        intervals.extend(interval(start, None, observed_until) for start in still_open.values())
-    return Derived(intervals, still_open, at_resume)
+        spans.extend((start, None) for start in still_open.values())
+    return Derived(spans, still_open, observed_until, at_resume)
 
 
 def _put(open_intervals: Optional[dict[int, Event]], agent: int, start: Optional[Event]) -> None:
@@ -300,7 +317,8 @@ class IntervalsWindow(Partition):
         """
         plan, index = self._plan, self._index
         try:
-            events = [Event.of(record.data) for record in self._events.read()]
+            shared: dict[Any, Any] = {}
+            events = [Event.of(record.data, shared) for record in self._events.read()]
             halted = halts.HALTS.reason(hosts.HOSTS.host(hosts.AGENT_ACTIVITY, plan.config))
             if halted is not None:
                 # Windows not started once the host was halted come back empty: they were not read.
@@ -310,11 +328,12 @@ class IntervalsWindow(Partition):
                 open_before, events, plan.observed_until, plan.resume_ms, last=index == len(plan.windows) - 1
             )
             state = plan.state_after(index, derived)
-            for data in derived.intervals:
-                yield Record(data=data, stream_name=NAME, associated_slice=self.to_slice())
+            window = self.to_slice()
+            for data in derived.records():
+                yield Record(data=data, stream_name=NAME, associated_slice=window)
             yield state_message(NAME, state)
             logger.info(
-                f"{NAME} window {self._name} done: {len(events)} status changes, {len(derived.intervals)} "
+                f"{NAME} window {self._name} done: {len(events)} status changes, {len(derived.spans)} "
                 f"intervals, {len(derived.open)} open after it."
             )
         except BaseException:
