@@ -67,15 +67,15 @@ class StatusChangesWindow(Partition):
         self._run = run
 
     def read(self) -> Iterable[Union[Record, AirbyteMessage]]:
-        latest: Optional[str] = None
+        latest = ""
         for record in self._window.read():
             time = record.data.get(CURSOR_FIELD)
-            if isinstance(time, str):
+            if time.__class__ is str:
                 time = as_state_time(time)
-                if latest is None or time > latest:
+                if time > latest:
                     latest = time
             yield record
-        moved = self._run.finish(self._index, latest)
+        moved = self._run.finish(self._index, latest or None)
         if moved is not None:
             yield state_message(NAME, {CURSOR_FIELD: moved})
 

@@ -39,8 +39,9 @@ def _discovering_config() -> dict:
     return ConfigBuilder().with_discovery().build()
 
 
+STREAM_NAMES = ["status_changes", "agent_status_intervals", "agents", "agent_groups", "status_reasons"]
 ALL_STREAMS = CatalogBuilder()
-for _name in ("status_changes", "agent_status_intervals", "agents", "agent_groups", "status_reasons"):
+for _name in STREAM_NAMES:
     ALL_STREAMS = ALL_STREAMS.with_stream(_name, SyncMode.full_refresh)
 
 
@@ -55,13 +56,7 @@ for _name in ("status_changes", "agent_status_intervals", "agents", "agent_group
 def test_given_config_when_source_built_then_no_connection_is_attempted(connections, catalog_, state_) -> None:
     source = SourceAgentActivity(config=_discovering_config(), catalog=catalog_, state=state_)
 
-    assert [stream.name for stream in source.streams(_discovering_config())] == [
-        "status_changes",
-        "agent_status_intervals",
-        "agents",
-        "agent_groups",
-        "status_reasons",
-    ]
+    assert [stream.name for stream in source.streams(_discovering_config())] == STREAM_NAMES
     assert connections == []
 
 
@@ -70,13 +65,7 @@ def test_given_config_when_discover_then_catalog_without_a_connection(connection
 
     output = discover(SourceAgentActivity(config=config, catalog=None, state=None), config)
 
-    assert {stream.name for stream in output.catalog.catalog.streams} == {
-        "status_changes",
-        "agent_status_intervals",
-        "agents",
-        "agent_groups",
-        "status_reasons",
-    }
+    assert sorted(stream.name for stream in output.catalog.catalog.streams) == sorted(STREAM_NAMES)
     assert connections == []
 
 
@@ -108,5 +97,5 @@ def test_given_config_breaking_a_rule_when_built_and_discovered_then_no_failure_
 
     output = discover(SourceAgentActivity(config=config, catalog=None, state=None), config)
 
-    assert output.errors == [] and len(output.catalog.catalog.streams) == 5
+    assert output.errors == [] and len(output.catalog.catalog.streams) == len(STREAM_NAMES)
     assert connections == []
