@@ -38,7 +38,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partitio
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import halts, hosts
-from source_agent_activity.windowed import NothingToRead, state_message, windowed_stream
+from source_agent_activity.windowed import NothingToRead, Window, state_message, windowed_stream
 
 logger = logging.getLogger("airbyte")
 
@@ -299,12 +299,11 @@ class Plan:
         return self.final_state
 
 
-class IntervalsWindow(Partition):
+class IntervalsWindow(Window):
     """One window: its status changes read (in parallel with other windows), then its intervals derived in order."""
 
     def __init__(self, events: Partition, index: int, plan: Plan) -> None:
-        self._events = events
-        self._index = index
+        super().__init__(NAME, events, index)
         self._plan = plan
         first, last = plan.windows[index]
         self._name = f"{format_ms(first)} to {format_ms(last)}"
@@ -318,7 +317,7 @@ class IntervalsWindow(Partition):
         plan, index = self._plan, self._index
         try:
             shared: dict[Any, Any] = {}
-            events = [Event.of(record.data, shared) for record in self._events.read()]
+            events = [Event.of(record.data, shared) for record in self._window.read()]
             halted = halts.HALTS.reason(hosts.HOSTS.host(hosts.AGENT_ACTIVITY, plan.config))
             if halted is not None:
                 # Windows not started once the host was halted come back empty: they were not read.
@@ -340,15 +339,6 @@ class IntervalsWindow(Partition):
             plan.relay.fail(index)
             raise
         plan.relay.hand(index, derived.open)
-
-    def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return self._events.to_slice()
-
-    def stream_name(self) -> str:
-        return NAME
-
-    def __hash__(self) -> int:
-        return hash((NAME, self._index))
 
 
 def intervals_stream(

@@ -21,7 +21,7 @@ from airbyte_cdk.sources.types import Record
 from source_agent_activity.config_rules import effective_start, history_days
 from source_agent_activity.intervals import format_ms, to_ms
 from source_agent_activity.progress import PROGRESS
-from source_agent_activity.windowed import NothingToRead, state_message, windowed_stream
+from source_agent_activity.windowed import NothingToRead, Window, state_message, windowed_stream
 
 NAME = "status_changes"
 PRIMARY_KEY = ["agentId", "time", "statusType", "sequenceNumber"]
@@ -58,12 +58,11 @@ class LatestOfFinishedRun:
             return self._latest if grew else None
 
 
-class StatusChangesWindow(Partition):
+class StatusChangesWindow(Window):
     """One of the manifest's windows: its records as read, then the state, when its finishing moved it."""
 
     def __init__(self, window: Partition, index: int, run: LatestOfFinishedRun) -> None:
-        self._window = window
-        self._index = index
+        super().__init__(NAME, window, index)
         self._run = run
 
     def read(self) -> Iterable[Union[Record, AirbyteMessage]]:
@@ -78,15 +77,6 @@ class StatusChangesWindow(Partition):
         moved = self._run.finish(self._index, latest or None)
         if moved is not None:
             yield state_message(NAME, {CURSOR_FIELD: moved})
-
-    def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return self._window.to_slice()
-
-    def stream_name(self) -> str:
-        return NAME
-
-    def __hash__(self) -> int:
-        return hash((NAME, self._index))
 
 
 def status_changes_stream(

@@ -78,6 +78,24 @@ class NothingToRead(Partition):
         return hash((self._stream, "nothing to read"))
 
 
+class Window(Partition):
+    """Window `index` of the manifest's stream `stream`; a subclass's read() adds what the stream emits around it."""
+
+    def __init__(self, stream: str, window: Partition, index: int) -> None:
+        self._stream = stream
+        self._window = window
+        self._index = index
+
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return self._window.to_slice()
+
+    def stream_name(self) -> str:
+        return self._stream
+
+    def __hash__(self) -> int:
+        return hash((self._stream, self._index))
+
+
 class StateInWindows(Cursor):
     """The cursor of a stream whose windows emit its state: it keeps none itself."""
 
