@@ -9,6 +9,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -188,8 +190,16 @@ class Connector:
     def read(self, config: dict, catalog_: Optional[dict] = None, state=None, timeout: float = 300) -> Output:
         return self.run("read", config, catalog_ or catalog(), state, timeout)
 
-    def read_and_kill(self, config: dict, until: Callable[[dict], bool], catalog_=None, state=None) -> Output:
-        """Start a read and SIGKILL it as soon as it prints a message for which `until` is true.
+    def read_and_kill(
+        self,
+        config: dict,
+        until: Callable[[dict], bool],
+        catalog_=None,
+        state=None,
+        or_when: Optional[Callable[[], bool]] = None,
+    ) -> Output:
+        """Start a read and SIGKILL it as soon as it prints a message for which `until` is true, or (when given) as
+        soon as `or_when`, a blocking call run beside the read, returns true.
 
         Reads stdout line by line, so the kill lands at a point the test chose, not after a sleep. Returns what the
         process printed before it died.
@@ -201,6 +211,8 @@ class Connector:
             stderr=subprocess.DEVNULL,
             text=True,
         )
+        if or_when is not None:
+            threading.Thread(target=lambda: or_when() and process.send_signal(signal.SIGKILL), daemon=True).start()
         lines = []
         assert process.stdout is not None
         for line in process.stdout:
@@ -260,9 +272,6 @@ def read_watching(
 
     Lets a test act at a point of the sync it chose (for example: inject a fault once the first STATE is out).
     """
-    import tempfile
-    import threading
-
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
             [COMMAND, *connector.args("read", config, catalog_ or catalog(), state)],

@@ -4,6 +4,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -667,6 +668,25 @@ def test_given_latency_then_each_request_takes_at_least_that_long(simulator, tok
     status_changes(simulator, token, v=2, source="t")
 
     assert time.perf_counter() - started >= 0.15
+
+
+def test_given_windows_held_from_an_instant_then_later_windows_wait_until_released_and_earlier_ones_pass(
+    simulator, token
+):
+    now_ms = simulator.now_ms()
+    earlier, later = window(simulator, 2, end_ms=now_ms - DAY_MS), window(simulator, 0.5)
+    simulator.hold_windows_from(datetime.fromtimestamp((now_ms - DAY_MS) / 1000, UTC))
+    answers: list[requests.Response] = []
+    held = threading.Thread(target=lambda: answers.append(status_changes(simulator, token, v=2, source="t", **later)))
+    held.start()
+
+    assert simulator.wait_until_holding(1, timeout=30)
+    assert status_changes(simulator, token, v=2, source="t", **earlier).status_code == 200
+    assert answers == [] and simulator.held_requests == 1
+
+    simulator.hold_windows_from(None)
+    held.join(timeout=30)
+    assert [answer.status_code for answer in answers] == [200] and simulator.held_requests == 0
 
 
 # Counters, control endpoints, CLI

@@ -15,6 +15,7 @@ from .config import SERVICES, SimulatorConfig
 from .data import StatusChangeStore
 from .directory import AccountDirectory
 from .faults import REPLACING_FAULTS, FaultPlan, damage, replacement
+from .gate import WindowGate
 from .messages import Request, Response, bad_request, json_response
 from .oauth1 import OAuth1Verifier
 from .stats import RequestLog, RequestRecord
@@ -94,6 +95,7 @@ class LivePersonApi:
         self._faults = faults
         self._log = log
         self.latency_ms = config.latency_ms
+        self.gate = WindowGate()
         oauth1 = OAuth1Verifier(
             config.app_key,
             config.app_secret,
@@ -116,6 +118,8 @@ class LivePersonApi:
         route, match = find_route(request.path)
         endpoint = route.endpoint if route else "unknown"
         received_at = time.monotonic()
+        if endpoint == "status_changes":
+            self.gate.pass_through(request.param("from"))
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         fault = self._faults.take(endpoint) if route else None

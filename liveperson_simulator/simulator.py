@@ -72,6 +72,7 @@ class Simulator:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._api.gate.close_from(None)  # no request stays held past the end
         self._server.shutdown()
         self._server.server_close()
         self._server.close_all_connections()
@@ -233,7 +234,7 @@ class Simulator:
     def status_reasons(self, include_deleted: bool = False) -> list[dict]:
         return self._directory.reasons_json(include_deleted)
 
-    # Faults and latency
+    # Faults, latency and holds
 
     def add_fault(self, kind: str, count: int = 1, endpoint: str | None = "status_changes") -> None:
         """Give the next ``count`` requests to ``endpoint`` (None: any endpoint) the fault ``kind``."""
@@ -253,6 +254,21 @@ class Simulator:
 
     def pending_faults(self) -> list[tuple[str, str | None, int]]:
         return self._faults.pending()
+
+    def hold_windows_from(self, instant: datetime | None) -> None:
+        """Hold every status-changes request whose window starts at or after ``instant`` (None: hold none) until
+        this is called again with a later instant or None. Held requests wait unanswered, as on a slow API."""
+        self._api.gate.close_from(None if instant is None else int(instant.timestamp() * 1000))
+
+    def wait_until_holding(self, count: int, timeout: float = 300) -> bool:
+        """Block until ``count`` status-changes requests are held at once (a connector with ``count`` workers then has
+        nothing else to read); False if the gate opens first or after ``timeout`` seconds."""
+        return self._api.gate.wait_until_holding(count, timeout)
+
+    @property
+    def held_requests(self) -> int:
+        """Status-changes requests the gate holds right now."""
+        return self._api.gate.waiting
 
     @property
     def latency_ms(self) -> int:

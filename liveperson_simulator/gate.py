@@ -1,0 +1,49 @@
+"""A gate for the status-changes windows: requests whose ``from`` is at or after a chosen instant wait until the gate
+moves past them (or opens), so a test can decide how far a sync may read before it acts (a SIGKILL that must land
+before the connector could finish, for example) instead of racing it.
+"""
+
+import threading
+
+from .times import parse_rfc3339
+
+
+class WindowGate:
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._closed_from_ms: int | None = None
+        self._waiting = 0
+
+    def close_from(self, instant_ms: int | None) -> None:
+        """Hold the requests of windows starting at or after ``instant_ms``; None lets every request through."""
+        with self._changed:
+            self._closed_from_ms = instant_ms
+            self._changed.notify_all()
+
+    def pass_through(self, window_from: str | None) -> None:
+        """Return once a request for the window starting at ``window_from`` may be answered."""
+        try:
+            from_ms = parse_rfc3339(window_from) if window_from else None
+        except ValueError:
+            from_ms = None  # the API answers it with its 400
+        if from_ms is None:
+            return
+        with self._changed:
+            self._waiting += 1
+            self._changed.notify_all()
+            try:
+                self._changed.wait_for(lambda: self._closed_from_ms is None or from_ms < self._closed_from_ms)
+            finally:
+                self._waiting -= 1
+
+    def wait_until_holding(self, count: int, timeout: float) -> bool:
+        """True once ``count`` requests are held at the same time; False if the gate opens first or on timeout."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._waiting >= count or self._closed_from_ms is None, timeout)
+            return self._waiting >= count
+
+    @property
+    def waiting(self) -> int:
+        """Requests held right now."""
+        with self._changed:
+            return self._waiting
