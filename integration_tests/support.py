@@ -308,6 +308,15 @@ def parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def window_starts(start: datetime, end: datetime, window_days: int) -> list[datetime]:
+    """Where the connector's windows of `window_days` start, for a read from `start` (no saved state) to `end`."""
+    starts = []
+    while start < end:
+        starts.append(start)
+        start += window_days * DAY
+    return starts
+
+
 def fixed_range(sim, days: int) -> tuple[datetime, datetime]:
     """A range that starts at a UTC midnight (window edges then fall on midnights) and ends a minute ago."""
     now = sim.now()

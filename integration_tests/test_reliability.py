@@ -25,6 +25,7 @@ from integration_tests.support import (
     read_watching,
     rfc3339,
     state_time,
+    window_starts,
 )
 from liveperson_simulator import Simulator, SimulatorConfig
 from liveperson_simulator.faults import FaultPlan
@@ -162,14 +163,6 @@ class KillSwitch:
         return self._new_states >= self._kill.new_states and self._records >= self._kill.records
 
 
-def window_starts(start: datetime, end: datetime) -> list[datetime]:
-    starts = []
-    while start < end:
-        starts.append(start)
-        start += CRASH_WINDOW_DAYS * DAY
-    return starts
-
-
 def saved_time(state: Optional[list[dict]]) -> Optional[str]:
     for message in state or []:
         if message["stream"]["stream_descriptor"]["name"] == "status_changes":
@@ -199,7 +192,7 @@ def test_given_sync_killed_when_restarted_from_last_state_until_done_then_nothin
             # The last `workers` windows are held until the kill, so that the first run cannot finish before it (the
             # connector reads faster than a test reads its output, and the CDK prints in batches). If every worker
             # waits on a held window before the kill point is printed, that is the kill point.
-            sim.hold_windows_from(window_starts(start, end)[-workers])
+            sim.hold_windows_from(window_starts(start, end, CRASH_WINDOW_DAYS)[-workers])
             output = connector.read_and_kill(
                 config, until=KillSwitch(kill, None), state=state, or_when=lambda: sim.wait_until_holding(workers)
             )
@@ -227,7 +220,7 @@ def test_given_sync_killed_when_restarted_from_last_state_until_done_then_nothin
             assert all(record["time"] >= floor for record in output.records()), f"re-read before {floor}"
     largest_window = max(
         sim.ground_truth_count(window_start, min(window_start + CRASH_WINDOW_DAYS * DAY - MS, end))
-        for window_start in window_starts(start, end)
+        for window_start in window_starts(start, end, CRASH_WINDOW_DAYS)
     )
     print(
         f"\nCRASH {kill.name} workers={workers} seed={seed}: {kills} kill(s), {len(emitted)} records emitted, "
