@@ -1,5 +1,6 @@
 """The real connector CLI against the simulator over HTTPS: complete, exactly-once, resumable syncs."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -187,3 +188,21 @@ def test_given_account_config_host_unknown_when_all_streams_read_then_status_cha
     assert "accountConfigReadOnly" in failed and "account_config_domain" in failed
     assert output.records("agents") == []
     assert sim.request_count("users") == 0
+
+
+def test_given_domain_api_unreachable_when_check_then_only_a_failed_status_naming_the_host_and_exit_0(
+    simulator, connector
+):
+    # A port bound but not listening refuses every connection, and no other process can take it meanwhile.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        unreachable = f"127.0.0.1:{closed.getsockname()[1]}"
+
+        output = connector.run("check", simulator.connector_config(domain_api_host=unreachable))
+
+    assert output.exit_code == 0, output.stderr[-2000:]
+    assert output.of_type("TRACE") == [] and len(output.of_type("CONNECTION_STATUS")) == 1, output.stdout
+    status = output.connection_status
+    assert status["status"] == "FAILED"
+    assert unreachable in status["message"] and "retry" in status["message"], status["message"]
+    assert "Traceback" not in output.stdout + output.stderr
