@@ -13,12 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from integration_tests.support import COMMAND, PRIMARY_KEY
+from integration_tests.support import COMMAND, PRIMARY_KEY, expected_intervals
 
 ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_VENV = ROOT / ".venv-pyairbyte"
@@ -38,23 +39,26 @@ job = json.loads(Path(sys.argv[1]).read_text())
 os.environ["REQUESTS_CA_BUNDLE"] = job["ca_path"]
 
 import airbyte as ab
+import sqlalchemy
 
 source = ab.get_source("source-agent-activity", config=job["config"], local_executable=job["executable"])
 source.select_streams(job["streams"])
 result = source.read()  # into the default DuckDB cache
 
-status_changes = result["status_changes"].to_pandas()
-agents = result["agents"].to_pandas()
-report = {
-    "cache": str(result.cache.db_path),
-    "counts": {"status_changes": len(status_changes), "agents": len(agents)},
+counts = {name: len(result[name].to_pandas()) for name in job["streams"]}
+report = {"cache": str(result.cache.db_path), "counts": counts}
+if "status_changes" in job["streams"]:
     # PyAirbyte lower-cases column names; `time` comes back as a UTC timestamp: sent as epoch milliseconds.
-    "status_changes_keys": [
+    report["status_changes_keys"] = [
         [int(row.agentid), row.time.value // 1_000_000, int(row.statustype), int(row.sequencenumber)]
-        for row in status_changes.itertuples()
-    ],
-    "agent_ids": [str(value) for value in agents["id"]],
-}
+        for row in result["status_changes"].to_pandas().itertuples()
+    ]
+if "agents" in job["streams"]:
+    report["agent_ids"] = [str(value) for value in result["agents"].to_pandas()["id"]]
+if job.get("sql"):
+    with result.cache.get_sql_engine().connect() as connection:
+        rows = connection.execute(sqlalchemy.text(job["sql"])).fetchall()
+    report["sql_rows"] = [[str(value) if value is not None else None for value in row] for row in rows]
 Path(job["report"]).write_text(json.dumps(report))
 """
 
@@ -104,18 +108,18 @@ def epoch_ms(value: str) -> int:
     return round(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-@pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 2 * READ_TIMEOUT_SECONDS)
-def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds_every_record_once(simulator, tmp_path):
+def read_with_pyairbyte(simulator, tmp_path: Path, streams: list[str], start: datetime, sql: str = "") -> dict:
+    """Read `streams` from `start` to a minute ago through PyAirbyte into its DuckDB cache; what the cache holds."""
     venv = pyairbyte_venv()
-    now = simulator.now()
-    start, end = now - timedelta(days=10), now - timedelta(minutes=1)
+    end = simulator.now() - timedelta(minutes=1)
     report_path = tmp_path / "report.json"
     job = {
         "config": simulator.connector_config(start_date=rfc3339(start), end_date=rfc3339(end), page_size=200),
         "ca_path": simulator.ca_path,
         "executable": COMMAND,
-        "streams": ["status_changes", "agents"],
+        "streams": streams,
         "report": str(report_path),
+        "sql": sql,
     }
     (tmp_path / "job.json").write_text(json.dumps(job))
     (tmp_path / "read_script.py").write_text(READ_SCRIPT)
@@ -129,6 +133,7 @@ def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds
         AIRBYTE_CACHE_ROOT=str(tmp_path / "cache"),
         AIRBYTE_PROJECT_DIR=str(tmp_path),
         AIRBYTE_LOGGING_ROOT=str(tmp_path / "logs"),
+        TZ="UTC",  # DuckDB casts a timestamp with time zone to a date in the session's zone
     )
 
     result = subprocess.run(
@@ -144,7 +149,16 @@ def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds
     assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     report = json.loads(report_path.read_text())
     assert Path(report["cache"]).is_relative_to(tmp_path / "cache")
-    truth = {tuple(record[name] for name in PRIMARY_KEY) for record in simulator.ground_truth(start, end)}
+    return {**report, "end": end}
+
+
+@pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 2 * READ_TIMEOUT_SECONDS)
+def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds_every_record_once(simulator, tmp_path):
+    start = simulator.now() - timedelta(days=10)
+
+    report = read_with_pyairbyte(simulator, tmp_path, ["status_changes", "agents"], start)
+
+    truth = {tuple(record[name] for name in PRIMARY_KEY) for record in simulator.ground_truth(start, report["end"])}
     expected_keys = {(agent, epoch_ms(time), status, sequence) for agent, time, status, sequence in truth}
     found_keys = [tuple(key) for key in report["status_changes_keys"]]
     assert len(expected_keys) > 500
@@ -153,3 +167,37 @@ def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds
     expected_agents = {user["id"] for user in simulator.users(include_deleted=True)}
     assert report["counts"]["agents"] == len(report["agent_ids"]) == len(expected_agents)
     assert set(report["agent_ids"]) == expected_agents
+
+
+def docs_daily_time_sql() -> str:
+    """The docs page's "daily time per agent and status" query, as a user copies it."""
+    page = (ROOT / "docs" / "agent-activity.md").read_text()
+    after = page[page.index("Daily time per agent and status") :]
+    return after[after.index("```sql") + len("```sql") : after.index("```", after.index("```sql") + 6)].strip()
+
+
+@pytest.mark.timeout(INSTALL_TIMEOUT_SECONDS + 2 * READ_TIMEOUT_SECONDS)
+def test_given_pyairbyte_when_reading_intervals_then_the_docs_daily_query_gives_hours_per_agent_day_status_reason(
+    simulator, tmp_path
+):
+    start = simulator.now() - timedelta(days=5)
+    streams = ["agent_status_intervals", "agents", "status_reasons"]
+
+    report = read_with_pyairbyte(simulator, tmp_path, streams, start, sql=docs_daily_time_sql())
+
+    names = {str(user["id"]): user.get("nickname") for user in simulator.users(include_deleted=True)}
+    reasons = {str(reason["id"]): reason["text"] for reason in simulator.status_reasons(include_deleted=True)}
+    seconds: dict[tuple, float] = defaultdict(float)
+    for (agent, start_time, _), interval in expected_intervals(simulator.ground_truth(start, report["end"])).items():
+        if interval["endTime"] is not None:
+            reason = reasons.get(str(interval["statusReasonId"]), "")
+            key = (names.get(str(agent)) or str(agent), start_time[:10], interval["status"], reason)
+            seconds[key] += interval["durationSeconds"]
+    expected = {key: total / 3600 for key, total in seconds.items()}
+    found = {tuple(row[:4]): float(row[4]) for row in report["sql_rows"]}
+    assert len(expected) > 20 and len({key[2] for key in expected}) == 4, "every status on several days"
+    assert len(found) == len(report["sql_rows"]), "one row per agent, day, status and reason"
+    assert found.keys() == expected.keys()
+    assert all(abs(found[key] - hours) <= 0.0051 for key, hours in expected.items()), [
+        (key, found[key], round(hours, 4)) for key, hours in expected.items() if abs(found[key] - hours) > 0.0051
+    ]
