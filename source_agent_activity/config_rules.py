@@ -76,7 +76,7 @@ def parse_datetime(field: str, value: Any) -> datetime:
 def validate_config(config: Mapping[str, Any], now: datetime) -> None:
     """Raise a config error naming the first field that breaks a rule, and how to fix it."""
     _validate_account(config.get("account_id"))
-    _validate_credentials(config.get("credentials"))
+    validate_credentials(config.get("credentials"))
     for field, (low, high) in INTEGER_RANGES.items():
         value = config.get(field)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
@@ -108,7 +108,8 @@ def _validate_account(account_id: Any) -> None:
         )
 
 
-def _validate_credentials(credentials: Any) -> None:
+def validate_credentials(credentials: Any) -> None:
+    """The one rule `discover` needs too: the streams' authenticators cannot be built without an auth type."""
     if not isinstance(credentials, Mapping):
         raise config_error(
             "credentials are missing: choose OAuth 2.0 client credentials (recommended) and enter the client id "

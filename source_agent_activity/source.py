@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Iterator, Mapping, Optional
 
 from airbyte_cdk.models import (
+    AirbyteCatalog,
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
@@ -18,7 +19,7 @@ from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStrea
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity import intervals, status_changes
-from source_agent_activity.config_rules import validate_config
+from source_agent_activity.config_rules import validate_config, validate_credentials
 from source_agent_activity.windowed import saved_state
 
 
@@ -29,7 +30,7 @@ class SourceAgentActivity(YamlDeclarativeSource):
     starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
     message as its one error (a config_error without a stack trace) and emits no record and no state. The CDK's own
     check of read and discover configs against the spec's JSON schema is turned off for that reason; before `check`
-    the CDK still runs it, as it always does.
+    the CDK still runs it, as it always does. `discover` needs only the credentials rule (see discover()).
     """
 
     check_config_against_spec = False
@@ -76,6 +77,13 @@ class SourceAgentActivity(YamlDeclarativeSource):
             except (ValueError, SyntaxError):
                 pass
         return status
+
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        """The catalog, built without a request. Only a missing or unknown credentials block stops it (the streams'
+        authenticators need its auth_type), with the rule's message as a config_error; every other rule is left to
+        `check` and `read`."""
+        validate_credentials(config.get("credentials"))
+        return super().discover(logger, config)
 
     def read(
         self,

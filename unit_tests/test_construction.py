@@ -1,4 +1,5 @@
-"""Building the source, `spec` and `discover` ask nothing of the network and never fail, whatever the config says.
+"""Building the source, `spec` and `discover` ask nothing of the network and never fail on a config rule; only
+`discover` without usable credentials (which its streams' authenticators need) ends, with that rule's message.
 
 That is how the CDK builds every source (its standard suite included): once, from the config alone, often without a
 catalog. The config is only judged, and hosts only looked up, when `check` or `read` starts.
@@ -8,9 +9,10 @@ import logging
 import socket
 
 import pytest
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import FailureType, SyncMode, Type
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import discover
+from airbyte_cdk.test.models.scenario import ExpectedOutcome
 
 from source_agent_activity import SourceAgentActivity
 from unit_tests.support.config import ConfigBuilder, catalog, state
@@ -98,4 +100,33 @@ def test_given_config_breaking_a_rule_when_built_and_discovered_then_no_failure_
     output = discover(SourceAgentActivity(config=config, catalog=None, state=None), config)
 
     assert output.errors == [] and len(output.catalog.catalog.streams) == len(STREAM_NAMES)
+    assert connections == []
+
+
+@pytest.mark.parametrize(
+    "credentials, named",
+    [
+        pytest.param(None, "credentials are missing", id="no_credentials"),
+        pytest.param({"auth_type": "basic", "client_id": "c"}, "credentials.auth_type 'basic'", id="unknown_auth_type"),
+    ],
+)
+def test_given_unusable_credentials_when_discover_then_config_error_naming_them_and_no_connection(
+    connections, credentials, named: str
+) -> None:
+    """Without an auth type no stream can be built: the rule's message, not a crash inside the CDK."""
+    config = {key: value for key, value in _discovering_config().items() if key != "credentials"}
+    if credentials is not None:
+        config["credentials"] = credentials
+
+    output = discover(
+        SourceAgentActivity(config=config, catalog=None, state=None),
+        config,
+        expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION,
+    )
+
+    assert output.get_message_by_types([Type.CATALOG]) == []
+    [error] = output.errors
+    assert error.trace.error.failure_type == FailureType.config_error
+    assert error.trace.error.message.startswith(named)
+    assert error.trace.error.stack_trace is None
     assert connections == []
