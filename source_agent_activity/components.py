@@ -252,7 +252,7 @@ class HaltOnRefusal(RejectedFreshToken):
         self, response_or_exception: Optional[Union[requests.Response, Exception]]
     ) -> ErrorResolution:
         request = getattr(response_or_exception, "request", None)
-        host = urlsplit(request.url or "").netloc if request is not None else ""
+        host = host_of(request)
         halted = halts.HALTS.reason(host)
         if halted is not None:
             raise _stopped(path_of(request), halted)
@@ -354,7 +354,7 @@ class RetryAfterOn429(BackoffStrategy):
             max(float(retry_after), 1.0) if retry_after.isdigit() else float(2**attempt_count), self.max_wait_seconds
         )
         # Every request to this host waits with this one (pauses.py), and this one waits for the others' pauses too.
-        host = urlsplit(response_or_exception.request.url or "").netloc
+        host = host_of(response_or_exception.request)
         pauses.PAUSES.ask(host, wait + CDK_EXTRA_SECONDS)
         wait = max(wait, pauses.PAUSES.remaining(host) - CDK_EXTRA_SECONDS)
         asked = f", Retry-After {retry_after} s" if retry_after.isdigit() else ""
@@ -404,7 +404,7 @@ class FailFastOnOutage(BackoffStrategy):
             "started yet were not read, and the state stops before the first window that was not finished: retry "
             "the sync later, and contact LivePerson support if it persists."
         )
-        halts.HALTS.halt(urlsplit(request.url or "").netloc, error)
+        halts.HALTS.halt(host_of(request), error)
         raise error
 
 
@@ -432,6 +432,11 @@ CDK_EXTRA_SECONDS = 1
 def path_of(request: Optional[requests.PreparedRequest]) -> str:
     """A request's path, for messages: no host, no query, nothing secret."""
     return urlsplit(request.url or "").path if request is not None else "a request"
+
+
+def host_of(request: Optional[requests.PreparedRequest]) -> str:
+    """A request's host (with its port), as halts.py and pauses.py key hosts; empty without a request."""
+    return urlsplit(request.url or "").netloc if request is not None else ""
 
 
 # Records and pages

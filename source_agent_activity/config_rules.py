@@ -44,6 +44,12 @@ INTEGER_RANGES = {
 }
 
 
+def _in_range(field: str, value: Any) -> bool:
+    """True when `value` is a whole number (not a bool) within the range INTEGER_RANGES gives `field`."""
+    low, high = INTEGER_RANGES[field]
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def is_plain_host(value: Any) -> bool:
     """True for `host` or `host:port`: no scheme, no path, no user info, a port in 1..65535."""
     if not isinstance(value, str):
@@ -79,7 +85,7 @@ def validate_config(config: Mapping[str, Any], now: datetime) -> None:
     validate_credentials(config.get("credentials"))
     for field, (low, high) in INTEGER_RANGES.items():
         value = config.get(field)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+        if value is not None and not _in_range(field, value):
             raise config_error(f"{field} must be a whole number from {low} to {high}, got {value!r}.")
     _validate_filters(config)
     source = config.get("source")
@@ -165,18 +171,16 @@ def _validate_dates(config: Mapping[str, Any], now: datetime) -> None:
 def history_days(config: Mapping[str, Any]) -> int:
     """How many days back status_changes may read: history_days, its default while it is unset or invalid."""
     value = config.get("history_days")
-    low, high = INTEGER_RANGES["history_days"]
-    valid = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-    return value if valid else DEFAULTS["history_days"]
+    return value if _in_range("history_days", value) else DEFAULTS["history_days"]
 
 
 def sync_range(config: Mapping[str, Any], now: datetime) -> dict[str, datetime]:
     """The instants the manifest's cursor reads status_changes between.
 
     `__earliest` is now - history_days, the oldest instant LivePerson keeps (it also floors an old saved state),
-    `__start` the start date
-    floored there, `__end` the end date or now. While the config breaks a rule the range is the whole history, only
-    so that the source can be built: `check` and `read` refuse such a config before anything is read.
+    `__start` the start date floored there, `__end` the end date or now. While the config breaks a rule the range is
+    the whole history, only so that the source can be built: `check` and `read` refuse such a config before anything
+    is read.
     """
     earliest = now - timedelta(days=history_days(config))
     try:

@@ -38,6 +38,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partitio
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import halts, hosts
+from source_agent_activity.components import format_time
 from source_agent_activity.windowed import NothingToRead, Window, state_message, windowed_stream
 
 logger = logging.getLogger("airbyte")
@@ -63,7 +64,8 @@ def to_ms(value: str) -> int:
 
 
 def format_ms(ms: int) -> str:
-    return (_EPOCH + ms * _MILLISECOND).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """Milliseconds since the epoch in LivePerson's own time format (2026-11-25T08:15:30.123Z)."""
+    return format_time(_EPOCH + ms * _MILLISECOND)
 
 
 # The text fields of a status change that repeat across an agent's events: held once per window.
@@ -174,10 +176,6 @@ class Derived:
     def records(self) -> Iterable[dict[str, Any]]:
         """The intervals as records, built one at a time as they are emitted."""
         return (interval(start, end, self.observed_until) for start, end in self.spans)
-
-    @property
-    def intervals(self) -> list[dict[str, Any]]:
-        return list(self.records())
 
 
 def derive(

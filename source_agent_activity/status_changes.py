@@ -18,6 +18,7 @@ from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record
 
+from source_agent_activity.components import format_time
 from source_agent_activity.config_rules import effective_start, history_days
 from source_agent_activity.intervals import format_ms, to_ms
 from source_agent_activity.progress import PROGRESS
@@ -107,7 +108,7 @@ def _log_plan(logger: logging.Logger, config: Mapping[str, Any], windows: list[P
     _, clamped_from = effective_start(config, datetime.now(UTC))
     if clamped_from is not None:
         logger.info(
-            f"start_date {format_ms(to_ms(clamped_from.isoformat()))} is older than the {history_days(config)} days "
+            f"start_date {format_time(clamped_from)} is older than the {history_days(config)} days "
             f"LivePerson keeps (history_days): reading from {config['__start']} instead."
         )
     PROGRESS.reset(NAME, expected=len(windows))

@@ -121,7 +121,7 @@ class StateInWindows(Cursor):
 
 
 class Windows(PartitionGenerator):
-    """The manifest stream's windows, each wrapped by `wrap(window, index, count)` when the read starts."""
+    """The manifest stream's windows, handed all at once to `wrap`, which yields the partitions that read them."""
 
     def __init__(self, inner: AbstractStream, wrap: Callable[[list[Partition]], Iterable[Partition]]) -> None:
         self._inner = inner
