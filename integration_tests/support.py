@@ -41,6 +41,12 @@ def key_of(record: dict) -> tuple:
 
 
 INTERVAL_KEY = ("agentId", "startTime", "sequenceNumber")
+
+
+def interval_key_of(interval: dict) -> tuple:
+    return tuple(interval[name] for name in INTERVAL_KEY)
+
+
 _CURSORS = {
     "status_changes": ("time", [[name] for name in PRIMARY_KEY]),
     "agent_status_intervals": ("observedUntil", [[name] for name in INTERVAL_KEY]),
@@ -101,7 +107,7 @@ def as_emitted(intervals: list[dict]) -> dict[tuple, dict]:
     """Intervals as a destination's append + dedupe keeps them: the last version of each key, in `expected_intervals`'
     shape. The CDK leaves null fields out of the records it prints; a destination reads them as null."""
     fields = ("endTime", "endedBy", "durationSeconds", "sessionId", "status", "statusReasonId")
-    return {tuple(i[name] for name in INTERVAL_KEY): {name: i.get(name) for name in fields} for i in intervals}
+    return {interval_key_of(i): {name: i.get(name) for name in fields} for i in intervals}
 
 
 @dataclass
@@ -225,14 +231,38 @@ class Connector:
         return Output(process.returncode, "".join(lines), "")
 
 
-def state_time(message: dict) -> Optional[str]:
-    """The status_changes cursor in a STATE message, else None."""
+def read_and_kill_holding_last_windows(
+    connector: Connector,
+    sim,
+    config: dict,
+    until: Callable[[dict], bool],
+    read_range: tuple[datetime, datetime],
+    window_days: int,
+    workers: int,
+    catalog_=None,
+) -> Output:
+    """`Connector.read_and_kill` of a first read (no saved state) of `read_range` in windows of `window_days`, whose
+    last `workers` windows the simulator holds until the kill.
+
+    The read then cannot finish before its kill point (the connector reads faster than a test reads its output, and
+    the CDK prints in batches). If every worker waits on a held window before `until` is met, that is the kill point.
+    The hold is released however the read ends.
+    """
+    sim.hold_windows_from(window_starts(*read_range, window_days)[-workers])
+    try:
+        return connector.read_and_kill(config, until, catalog_, or_when=lambda: sim.wait_until_holding(workers))
+    finally:
+        sim.hold_windows_from(None)
+
+
+def state_time(message: dict, stream: str = "status_changes") -> Optional[str]:
+    """The `time` a STATE message saves for `stream` (both streams keep their resume point there), else None."""
     if message.get("type") != "STATE":
         return None
-    stream = message["state"].get("stream", {})
-    if stream.get("stream_descriptor", {}).get("name") != "status_changes":
+    saved = message["state"].get("stream", {})
+    if saved.get("stream_descriptor", {}).get("name") != stream:
         return None
-    return (stream.get("stream_state") or {}).get("time")
+    return (saved.get("stream_state") or {}).get("time")
 
 
 def run_with_args(
@@ -317,8 +347,11 @@ def window_starts(start: datetime, end: datetime, window_days: int) -> list[date
     return starts
 
 
-def fixed_range(sim, days: int) -> tuple[datetime, datetime]:
-    """A range that starts at a UTC midnight (window edges then fall on midnights) and ends a minute ago."""
+def fixed_range(
+    sim, days: int, *, hour: int = 0, before_now: timedelta = timedelta(minutes=1)
+) -> tuple[datetime, datetime]:
+    """A range that starts at `hour` o'clock UTC `days` ago (window edges then fall at that hour; by default midnight)
+    and ends `before_now` (by default a minute) before the simulator's now."""
     now = sim.now()
-    start = (now - days * DAY).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, now - timedelta(minutes=1)
+    start = (now - days * DAY).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return start, now - before_now

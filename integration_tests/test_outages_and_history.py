@@ -3,10 +3,22 @@
 The real connector CLI against the simulator over HTTPS, with the default 3 workers.
 """
 
+import threading
 import time
 from datetime import timedelta
 
-from integration_tests.support import DAY, Connector, Output, key_of, parse, read_watching, rfc3339, state_time
+from integration_tests.support import (
+    DAY,
+    Connector,
+    Output,
+    fixed_range,
+    key_of,
+    parse,
+    read_watching,
+    rfc3339,
+    state_time,
+    window_starts,
+)
 from liveperson_simulator import Simulator, SimulatorConfig
 
 KEPT_FAILING = "LivePerson's Agent Activity API kept failing for account 12345678"
@@ -41,13 +53,12 @@ def test_given_every_request_answered_503_when_180_day_sync_then_one_error_withi
         # The request that spent its retries, and at most one attempt more for each other worker's request.
         assert sim.request_count("status_changes") <= 6 + 2 * 6
         assert output.records() == []
-        assert all(parse(state_time({"type": "STATE", "state": s}) or rfc3339(start)) <= start for s in output.states)
+        assert all(parse(state_time(m) or rfc3339(start)) <= start for m in output.of_type("STATE"))
 
 
 def test_given_outage_beginning_mid_sync_when_reading_then_finished_windows_kept_and_nothing_after_a_gap(tmp_path):
     with Simulator(SimulatorConfig(agents=8, groups=2, history_days=70)) as sim:
-        start = (sim.now() - timedelta(days=63)).replace(hour=0, minute=0, second=0, microsecond=0)
-        end = sim.now() - timedelta(minutes=1)
+        start, end = fixed_range(sim, 63)
         config = sim.connector_config(start_date=rfc3339(start), end_date=rfc3339(end), window_size_days=7)
 
         def fail_everything_once_a_window_is_saved(message: dict) -> None:
@@ -60,7 +71,7 @@ def test_given_outage_beginning_mid_sync_when_reading_then_finished_windows_kept
         assert output.exit_code != 0
         [error] = stream_errors(output)
         assert error["message"].startswith(f"{KEPT_FAILING}: HTTP 503")
-        saved = max(parse(state_time({"type": "STATE", "state": s})) for s in output.states)
+        saved = max(parse(state_time(m)) for m in output.of_type("STATE"))
         assert saved > start, "the windows finished before the outage keep their state"
         delivered = {key_of(record) for record in output.records()}
         truth = {key_of(record) for record in sim.ground_truth(start, saved)}
@@ -73,22 +84,33 @@ def test_given_outage_beginning_mid_sync_when_reading_then_finished_windows_kept
 def test_given_429_with_retry_after_when_workers_read_in_parallel_then_none_sends_during_the_pause_and_none_lost(
     tmp_path,
 ):
-    retry_after = 2
-    with Simulator(SimulatorConfig(agents=6, groups=2, history_days=40, latency_ms=50, retry_after_seconds=2)) as sim:
-        start = (sim.now() - timedelta(days=28)).replace(hour=0, minute=0, second=0, microsecond=0)
-        end = sim.now() - timedelta(minutes=1)
+    retry_after, workers, window_days = 2, 3, 2
+    account = SimulatorConfig(agents=6, groups=2, history_days=40, latency_ms=50, retry_after_seconds=retry_after)
+    with Simulator(account) as sim:
+        start, end = fixed_range(sim, 28)
         config = sim.connector_config(
-            start_date=rfc3339(start), end_date=rfc3339(end), window_size_days=2, page_size=100, num_workers=3
+            start_date=rfc3339(start),
+            end_date=rfc3339(end),
+            window_size_days=window_days,
+            page_size=100,
+            num_workers=workers,
         )
+        # Pages flow until every worker waits on one of the last windows, held; then the next request is rate limited
+        # and the held ones go on: the 429 lands while the other workers' requests are out, whatever the speeds.
+        sim.hold_windows_from(window_starts(start, end, window_days)[-workers])
 
-        limited_once = []
+        def rate_limit_once_every_worker_waits() -> None:
+            try:
+                if sim.wait_until_holding(workers):
+                    sim.add_fault("429", count=1)
+            finally:
+                sim.hold_windows_from(None)
 
-        def rate_limit_once_pages_flow(message: dict) -> None:
-            if message.get("type") == "RECORD" and sim.request_count("status_changes") >= 20 and not limited_once:
-                limited_once.append(True)
-                sim.add_fault("429", count=1)
-
-        output = read_watching(Connector(tmp_path, sim.ca_path), config, rate_limit_once_pages_flow)
+        limiter = threading.Thread(target=rate_limit_once_every_worker_waits, daemon=True)
+        limiter.start()
+        output = Connector(tmp_path, sim.ca_path).read(config)
+        sim.hold_windows_from(None)  # a read that failed before its workers were held ends the wait too
+        limiter.join()
 
         assert output.exit_code == 0, output.errors
         pages = [entry for entry in sim.requests if entry.endpoint == "status_changes"]
@@ -140,4 +162,4 @@ def test_given_history_days_395_on_an_account_that_keeps_183_days_when_syncing_t
         assert sim.request_count("status_changes") <= 3, "no window starts after the refusal"
         assert elapsed < 30
         earliest = sim.now() - timedelta(days=395)
-        assert all(parse(state_time({"type": "STATE", "state": s})) <= earliest + DAY for s in output.states)
+        assert all(parse(state_time(m)) <= earliest + DAY for m in output.of_type("STATE"))
