@@ -1,9 +1,9 @@
 """`make demo`: the connector's main job, end to end, against the bundled LivePerson simulator.
 
 Starts the simulator, runs the installed `source-agent-activity` command through spec, check, discover, a full
-read and an incremental read from the state the first one saved, and prints what a workforce analyst would look
-at first: agents, state changes, the saved state, and the time each agent spent in each status, summed from the
-agent_status_intervals stream.
+read of every stream discover returned (configured with the cursors and primary keys it declares) and an incremental
+read from the state the first one saved, and prints what a workforce analyst would look at first: agents, state
+changes, the saved state, and the time each agent spent in each status, summed from the agent_status_intervals stream.
 """
 
 import json
@@ -25,28 +25,22 @@ SHOWN = ("online", "away", "occupied", "offline")
 HISTORY_DAYS = 30
 
 
-def configured_catalog() -> dict:
-    def entry(name: str, cursor: str = "", primary_key: tuple = ()) -> dict:
-        stream = {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]}
-        if cursor:
+def configured_catalog(discovered: list[dict]) -> dict:
+    """Every stream discover returned, as a user would configure it: incremental with append + dedupe on the stream's
+    own cursor and primary key where it supports that, else full refresh overwriting the last copy."""
+
+    def entry(stream: dict) -> dict:
+        if "incremental" in stream["supported_sync_modes"] and stream.get("default_cursor_field"):
             return {
-                "stream": {**stream, "source_defined_cursor": True, "default_cursor_field": [cursor]},
+                "stream": stream,
                 "sync_mode": "incremental",
                 "destination_sync_mode": "append_dedup",
-                "cursor_field": [cursor],
-                "primary_key": [[field] for field in primary_key],
+                "cursor_field": stream["default_cursor_field"],
+                "primary_key": stream["source_defined_primary_key"],
             }
         return {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
 
-    return {
-        "streams": [
-            entry("status_changes", "time", ("agentId", "time", "statusType", "sequenceNumber")),
-            entry("agent_status_intervals", "observedUntil", ("agentId", "startTime", "sequenceNumber")),
-            entry("agents"),
-            entry("agent_groups"),
-            entry("status_reasons"),
-        ]
-    }
+    return {"streams": [entry(stream) for stream in discovered]}
 
 
 def run_connector(step: str, args: list[str], env: dict) -> list[dict]:
@@ -114,12 +108,17 @@ def time_in_status(intervals: list[dict]) -> dict[int, dict[str, float]]:
     return {agent: dict(spent) for agent, spent in totals.items()}
 
 
-def latest_versions(*reads: list[dict]) -> list[dict]:
-    """What an append + deduped destination keeps: the last version of each interval."""
+def key_of(record: dict, primary_key: list[list[str]]) -> tuple:
+    """A record's primary key, given as discover declares it (a list of field paths)."""
+    return tuple(record[path[0]] for path in primary_key)
+
+
+def latest_versions(primary_key: list[list[str]], *reads: list[dict]) -> list[dict]:
+    """What an append + deduped destination keeps: the last version of each record (here: of each interval)."""
     latest = {}
-    for intervals in reads:
-        for interval in intervals:
-            latest[(interval["agentId"], interval["startTime"], interval["sequenceNumber"])] = interval
+    for records in reads:
+        for record in records:
+            latest[key_of(record, primary_key)] = record
     return list(latest.values())
 
 
@@ -149,12 +148,13 @@ def main() -> None:
             "state": OUTPUT / "state.json",
         }
         files["config"].write_text(json.dumps(connector_config, indent=2))
-        files["catalog"].write_text(json.dumps(configured_catalog(), indent=2))
 
         print("\nRunning the connector (the same commands Airbyte runs):")
         spec = run_connector("1-spec", ["spec"], env)
         check = run_connector("2-check", ["check", "--config", str(files["config"])], env)
         discover = run_connector("3-discover", ["discover", "--config", str(files["config"])], env)
+        discovered = [s for m in discover if m.get("type") == "CATALOG" for s in m["catalog"]["streams"]]
+        files["catalog"].write_text(json.dumps(configured_catalog(discovered), indent=2))
         read_args = ["read", "--config", str(files["config"]), "--catalog", str(files["catalog"])]
         first = run_connector("4-read-full", read_args, env)
         state = last_state(first)
@@ -169,14 +169,11 @@ def main() -> None:
     changes = records_of(first, "status_changes")
     agents = records_of(first, "agents")
     names = {int(a["id"]): a.get("nickname") or a.get("loginName") or str(a["id"]) for a in agents}
-    keys = {(r["agentId"], r["time"], r["statusType"], r["sequenceNumber"]) for r in changes}
-    new = [
-        r
-        for r in records_of(second, "status_changes")
-        if (r["agentId"], r["time"], r["statusType"], r["sequenceNumber"]) not in keys
-    ]
+    primary_keys = {stream["name"]: stream["source_defined_primary_key"] for stream in discovered}
+    keys = {key_of(r, primary_keys["status_changes"]) for r in changes}
+    new = [r for r in records_of(second, "status_changes") if key_of(r, primary_keys["status_changes"]) not in keys]
     status = next(m["connectionStatus"]["status"] for m in check if m.get("type") == "CONNECTION_STATUS")
-    streams = [s["name"] for m in discover if m.get("type") == "CATALOG" for s in m["catalog"]["streams"]]
+    streams = [stream["name"] for stream in discovered]
 
     print("\nWhat came out:")
     print(
@@ -194,7 +191,9 @@ def main() -> None:
         f"{len(new)} of them new (late or recent); new state: {status_changes_state(last_state(second))}"
     )
     intervals = latest_versions(
-        records_of(first, "agent_status_intervals"), records_of(second, "agent_status_intervals")
+        primary_keys["agent_status_intervals"],
+        records_of(first, "agent_status_intervals"),
+        records_of(second, "agent_status_intervals"),
     )
     still_open = sum(1 for interval in intervals if interval.get("endTime") is None)
     print(

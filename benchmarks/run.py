@@ -3,9 +3,10 @@
 For each scale a simulator runs as its own process (its CPU is not charged to the clients) on loopback. Every
 repetition runs both clients as subprocesses, one after the other, on the same date range: the connector's CLI
 (full refresh of status_changes, output to a file) and `benchmarks/floor_client.py` (the least work any client must
-do). Wall time, CPU time and peak RSS come from `os.wait4`, HTTP requests from the simulator's counters. Both must
-write the same records (count and primary keys) as the simulator's ground truth, else the run fails. Then the latency
-case: a sparse account with 200 ms per request, the connector at several num_workers.
+do); at the largest scale also the connector with agent_status_intervals alone and with both streams. Wall time, CPU
+time and peak RSS come from `os.wait4`, HTTP requests from the simulator's counters. Both must write the same
+records (count and primary keys) as the simulator's ground truth, else the run fails. Then the latency case: a sparse
+account with 200 ms per request, the connector at several num_workers.
 
     .venv/bin/python -m benchmarks.run                     # what `make bench` runs; writes docs/performance.md
     .venv/bin/python -m benchmarks.run --quick             # smoke test: 20k records, 1 repetition
@@ -48,13 +49,15 @@ DISCOVERY_AND_TOKEN = 3  # two Domain API lookups (agentActivityDomain, sentinel
 PLACEHOLDER = "(filled in by the profiling notes)"
 WHERE_THE_TIME_GOES = "## Where the time goes"
 CLIENTS = ("floor", "connector")
-# The connector with other streams selected, at the largest scale: agent_status_intervals alone, and both streams.
+# The streams each client reads: the floor and the connector status_changes; at the largest scale the connector also
+# runs with agent_status_intervals alone, and with both streams.
 STREAMS_OF = {
+    "floor": ("status_changes",),
     "connector": ("status_changes",),
     "intervals": ("agent_status_intervals",),
     "both": ("status_changes", "agent_status_intervals"),
 }
-INTERVAL_CLIENTS = ("intervals", "both")
+INTERVAL_CLIENTS = tuple(client for client, streams in STREAMS_OF.items() if "agent_status_intervals" in streams)
 
 
 # Running things
@@ -386,7 +389,7 @@ class Bench:
         """
         expected = self.expected[run.label]
         problems = []
-        reads_status_changes = "status_changes" in STREAMS_OF.get(run.client, ("status_changes",))
+        reads_status_changes = "status_changes" in STREAMS_OF[run.client]
         if reads_status_changes and scan.records != expected["records"]:
             problems.append(f"{scan.records} records, the simulator's ground truth has {expected['records']}")
         if not reads_status_changes and scan.records:
@@ -401,7 +404,7 @@ class Bench:
             if run.client in INTERVAL_CLIENTS and other.client in INTERVAL_CLIENTS and other.intervals != run.intervals:
                 problems.append(f"{run.intervals} intervals, but {other.client} wrote {other.intervals}")
                 break
-            if not reads_status_changes or "status_changes" not in STREAMS_OF.get(other.client, ("status_changes",)):
+            if not reads_status_changes or "status_changes" not in STREAMS_OF[other.client]:
                 continue
             if other.records != run.records:
                 problems.append(f"{run.records} records, but {other.client} wrote {other.records} of the same range")
@@ -426,13 +429,10 @@ class Bench:
             # Warm-up, not measured: the simulator's page caches and the OS file cache of both clients' imports.
             self.run_client("floor", sim, label, 0, record=False)
             self.warm_connector_imports()
+            clients = CLIENTS + INTERVAL_CLIENTS if records == max(self.args.scales) else CLIENTS
             for repetition in range(1, self.args.repeat + 1):
-                for client in CLIENTS:  # interleaved, so that drift hits both alike
+                for client in clients:  # interleaved, so that drift hits every client alike
                     self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
-            if records == max(self.args.scales):
-                for repetition in range(1, self.args.repeat + 1):
-                    for client in INTERVAL_CLIENTS:
-                        self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
 
     def latency(self, workers: list[int]) -> None:
         label = "latency"
@@ -554,24 +554,21 @@ def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
     """The issue's targets, measured."""
     rows = []
 
-    def connector_median(label: str, attribute: str, **match: Any) -> float:
-        return median(
-            getattr(r, attribute) for r in group(bench.measurements, label=label, client="connector", **match)
-        )
+    def median_of(label: str, attribute: str, client: str = "connector", **match: Any) -> float:
+        return median(getattr(r, attribute) for r in group(bench.measurements, label=label, client=client, **match))
 
     if labels:
         largest = labels[-1]
-        floor_wall = median(r.wall_s for r in group(bench.measurements, label=largest, client="floor"))
-        ratio = connector_median(largest, "wall_s") / floor_wall
+        ratio = median_of(largest, "wall_s") / median_of(largest, "wall_s", client="floor")
         rows.append((f"wall at {largest.replace('_', ',')} records ≤ 6× floor", f"{ratio:.1f}×", ratio <= 6))
         for label in labels:
-            requests_ = connector_median(label, "requests")
+            requests_ = median_of(label, "requests")
             expected = bench.expected[label]["requests"]
             text = f"{requests_:g} (expected {expected})"
             rows.append(
                 (f"requests at {label.replace('_', ',')} = pages + token + discovery", text, requests_ == expected)
             )
-        rss = {label: connector_median(label, "peak_rss_mb") for label in labels}
+        rss = {label: median_of(label, "peak_rss_mb") for label in labels}
         worst = max(rss.values())
         rows.append(("peak RSS ≤ 200 MB", f"{worst:.0f} MB", worst <= 200))
         if len(labels) > 1:
@@ -581,11 +578,7 @@ def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
             rows.append((name, text, growth <= 0.2))
     if labels and group(bench.measurements, label=labels[-1], client="both"):
         largest = labels[-1]
-
-        def median_of(client: str, attribute: str) -> float:
-            return median(getattr(r, attribute) for r in group(bench.measurements, label=largest, client=client))
-
-        both_rss = median_of("both", "peak_rss_mb")
+        both_rss = median_of(largest, "peak_rss_mb", client="both")
         rows.append(
             (
                 f"peak RSS with both streams at {largest.replace('_', ',')} ≤ 250 MB",
@@ -593,12 +586,10 @@ def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
                 both_rss <= 250,
             )
         )
-        ratio = median_of("intervals", "cpu_s") / median_of("connector", "cpu_s")
+        ratio = median_of(largest, "cpu_s", client="intervals") / median_of(largest, "cpu_s")
         rows.append(("CPU per status change: agent_status_intervals ≤ 2× status_changes", f"{ratio:.2f}×", ratio <= 2))
     if 1 in workers and 4 in workers:
-        speedup = connector_median("latency", "wall_s", num_workers=1) / connector_median(
-            "latency", "wall_s", num_workers=4
-        )
+        speedup = median_of("latency", "wall_s", num_workers=1) / median_of("latency", "wall_s", num_workers=4)
         rows.append(("latency case: num_workers=4 ≥ 2.5× faster than 1", f"{speedup:.2f}×", speedup >= 2.5))
     lines = ["| target | measured | met |", "|---|---:|:---:|"]
     lines += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in rows]

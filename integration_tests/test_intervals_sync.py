@@ -7,36 +7,26 @@ from datetime import timedelta
 import pytest
 
 from integration_tests.support import (
-    INTERVAL_KEY,
     Connector,
     as_emitted,
     catalog,
     expected_intervals,
+    fixed_range,
+    interval_key_of,
+    read_and_kill_holding_last_windows,
     rfc3339,
-    window_starts,
+    state_time,
 )
 from liveperson_simulator import Simulator, SimulatorConfig
 
 STREAM = "agent_status_intervals"
-
-
-def interval_state(message: dict):
-    """The agent_status_intervals state in a STATE message, else None."""
-    if message.get("type") != "STATE":
-        return None
-    stream = message["state"].get("stream", {})
-    return stream.get("stream_state") if stream.get("stream_descriptor", {}).get("name") == STREAM else None
-
-
-def fixed_range(sim: Simulator, days: int, before_now: timedelta = timedelta(minutes=10), hour: int = 0) -> tuple:
-    """From `hour` o'clock UTC `days` ago (window edges then fall at that hour) to a little before now."""
-    now = sim.now()
-    return (now - timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0), now - before_now
+END_BEFORE_NOW = timedelta(minutes=10)  # where this module's ranges end, unless a test says otherwise
 
 
 def test_given_account_when_full_refresh_then_intervals_equal_those_of_the_ground_truth_each_once(tmp_path):
     with Simulator(SimulatorConfig(agents=8, groups=2, history_days=40)) as sim:
-        start, end = fixed_range(sim, 30, hour=13)  # window edges in the middle of the working day
+        # Window edges in the middle of the working day.
+        start, end = fixed_range(sim, 30, hour=13, before_now=END_BEFORE_NOW)
         config = sim.connector_config(
             start_date=rfc3339(start), end_date=rfc3339(end), window_size_days=7, page_size=300, num_workers=3
         )
@@ -45,7 +35,7 @@ def test_given_account_when_full_refresh_then_intervals_equal_those_of_the_groun
 
         assert output.exit_code == 0, output.errors
         emitted = output.records(STREAM)
-        keys = [tuple(i[name] for name in INTERVAL_KEY) for i in emitted]
+        keys = [interval_key_of(i) for i in emitted]
         assert len(keys) == len(set(keys)), "each interval once"
         expected = expected_intervals(sim.ground_truth(start, end))
         assert len(expected) > 500
@@ -68,7 +58,8 @@ def test_given_late_data_when_incremental_syncs_then_deduped_intervals_converge_
             output = connector.read(config, catalog(STREAM), state=state)
             assert output.exit_code == 0, output.errors
             emitted += output.records(STREAM)
-            state = [s for s in output.states if s["stream"]["stream_descriptor"]["name"] == STREAM][-1:]
+            latest = output.last_state(STREAM)
+            state = [latest] if latest else []
             # Late records published meanwhile, all within the lookback of the fixed end.
             late_seen = late_seen or len(sim.ground_truth(start, end)) > len(emitted)
             sim.advance(301)
@@ -84,7 +75,7 @@ def test_given_sync_killed_when_restarted_from_its_last_state_until_done_then_no
     tmp_path, kill_after
 ):
     with Simulator(SimulatorConfig(agents=8, groups=2, history_days=30)) as sim:
-        start, end = fixed_range(sim, 24)
+        start, end = fixed_range(sim, 24, before_now=END_BEFORE_NOW)
         config = sim.connector_config(start_date=rfc3339(start), end_date=rfc3339(end), window_size_days=4)
         connector = Connector(tmp_path, sim.ca_path)
         emitted, state, kills = [], None, 0
@@ -92,20 +83,22 @@ def test_given_sync_killed_when_restarted_from_its_last_state_until_done_then_no
 
             def until(message: dict, seen={"states": 0, "records": 0}) -> bool:  # noqa: B006 - one count per run
                 seen["records"] += message.get("type") == "RECORD"
-                seen["states"] += interval_state(message) is not None
+                seen["states"] += state_time(message, STREAM) is not None
                 return (kill_after == "first_state" and seen["states"] == 1) or (
                     kill_after == "records_100" and seen["records"] == 100
                 )
 
             if state is None:
-                # As in test_reliability: the first run cannot finish before its kill (its last windows are held).
-                sim.hold_windows_from(window_starts(start, end, 4)[-3])
-            output = connector.read_and_kill(
-                config, until, catalog(STREAM), state, or_when=lambda: sim.wait_until_holding(3)
-            )
-            sim.hold_windows_from(None)
+                # Until a state is saved, a run cannot finish before its kill: its last windows (one per worker, 3 by
+                # default) are held.
+                output = read_and_kill_holding_last_windows(
+                    connector, sim, config, until, (start, end), window_days=4, workers=3, catalog_=catalog(STREAM)
+                )
+            else:
+                output = connector.read_and_kill(config, until, catalog(STREAM), state)
             emitted += output.records(STREAM)
-            state = [s for s in output.states if s["stream"]["stream_descriptor"]["name"] == STREAM][-1:] or state
+            latest = output.last_state(STREAM)
+            state = [latest] if latest else state
             if output.exit_code == 0:
                 break
             kills += 1
@@ -120,7 +113,7 @@ def test_given_sync_killed_when_restarted_from_its_last_state_until_done_then_no
 
 def test_given_both_streams_selected_when_read_then_both_complete_and_agree(tmp_path):
     with Simulator(SimulatorConfig(agents=6, groups=2, history_days=20)) as sim:
-        start, end = fixed_range(sim, 14)
+        start, end = fixed_range(sim, 14, before_now=END_BEFORE_NOW)
         config = sim.connector_config(start_date=rfc3339(start), end_date=rfc3339(end), window_size_days=7)
 
         output = Connector(tmp_path, sim.ca_path).read(config, catalog("status_changes", STREAM))

@@ -14,12 +14,12 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from integration_tests.support import COMMAND, PRIMARY_KEY, expected_intervals
+from integration_tests.support import COMMAND, expected_intervals, key_of, parse, rfc3339
 
 ROOT = Path(__file__).resolve().parent.parent
 PYAIRBYTE_VENV = ROOT / ".venv-pyairbyte"
@@ -100,12 +100,9 @@ def pyairbyte_venv() -> Path:
     return PYAIRBYTE_VENV
 
 
-def rfc3339(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 def epoch_ms(value: str) -> int:
-    return round(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    """A record's RFC 3339 `time` as the epoch milliseconds READ_SCRIPT reports."""
+    return round(parse(value).timestamp() * 1000)
 
 
 def read_with_pyairbyte(simulator, tmp_path: Path, streams: list[str], start: datetime, sql: str = "") -> dict:
@@ -158,7 +155,7 @@ def test_given_pyairbyte_when_reading_status_changes_and_agents_then_cache_holds
 
     report = read_with_pyairbyte(simulator, tmp_path, ["status_changes", "agents"], start)
 
-    truth = {tuple(record[name] for name in PRIMARY_KEY) for record in simulator.ground_truth(start, report["end"])}
+    truth = {key_of(record) for record in simulator.ground_truth(start, report["end"])}
     expected_keys = {(agent, epoch_ms(time), status, sequence) for agent, time, status, sequence in truth}
     found_keys = [tuple(key) for key in report["status_changes_keys"]]
     assert len(expected_keys) > 500

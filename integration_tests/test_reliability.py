@@ -22,6 +22,7 @@ from integration_tests.support import (
     fixed_range,
     key_of,
     parse,
+    read_and_kill_holding_last_windows,
     read_watching,
     rfc3339,
     state_time,
@@ -189,14 +190,10 @@ def test_given_sync_killed_when_restarted_from_last_state_until_done_then_nothin
     runs: list[tuple[Optional[str], Output]] = []
     while len(runs) < MAX_RUNS:
         if not runs:
-            # The last `workers` windows are held until the kill, so that the first run cannot finish before it (the
-            # connector reads faster than a test reads its output, and the CDK prints in batches). If every worker
-            # waits on a held window before the kill point is printed, that is the kill point.
-            sim.hold_windows_from(window_starts(start, end, CRASH_WINDOW_DAYS)[-workers])
-            output = connector.read_and_kill(
-                config, until=KillSwitch(kill, None), state=state, or_when=lambda: sim.wait_until_holding(workers)
+            # The first run cannot finish before its kill point: its last `workers` windows are held until the kill.
+            output = read_and_kill_holding_last_windows(
+                connector, sim, config, KillSwitch(kill, None), (start, end), CRASH_WINDOW_DAYS, workers
             )
-            sim.hold_windows_from(None)
         elif kill.every_run:
             output = connector.read_and_kill(config, until=KillSwitch(kill, saved_time(state)), state=state)
         else:

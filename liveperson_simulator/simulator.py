@@ -255,10 +255,11 @@ class Simulator:
     def pending_faults(self) -> list[tuple[str, str | None, int]]:
         return self._faults.pending()
 
-    def hold_windows_from(self, instant: datetime | None) -> None:
+    def hold_windows_from(self, instant: Instant | None) -> None:
         """Hold every status-changes request whose window starts at or after ``instant`` (None: hold none) until
-        this is called again with a later instant or None. Held requests wait unanswered, as on a slow API."""
-        self._api.gate.close_from(None if instant is None else int(instant.timestamp() * 1000))
+        this is called again with a later instant or None. Held requests wait unanswered, as on a slow API.
+        ``instant``: datetime (naive means UTC), RFC 3339 string or epoch ms."""
+        self._api.gate.close_from(None if instant is None else to_ms(instant))
 
     def wait_until_holding(self, count: int, timeout: float = 300) -> bool:
         """Block until ``count`` status-changes requests are held at once (a connector with ``count`` workers then has
