@@ -22,7 +22,7 @@ from unit_tests.support.config import (
     SENTINEL_HOST,
     ConfigBuilder,
 )
-from unit_tests.support.entrypoint import NOW, read_status_changes, secrets_printed, stream_error
+from unit_tests.support.entrypoint import NOW, read_status_changes, record_times, secrets_printed, stream_error
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, TokenResponse, a_record
 
@@ -228,7 +228,7 @@ class TestTokenInRead:
 
         output = read_status_changes(ConfigBuilder().build())
 
-        assert [message.record.data["time"] for message in output.records] == ["2026-06-02T09:00:00.000Z"]
+        assert record_times(output) == ["2026-06-02T09:00:00.000Z"]
 
     def test_given_401_even_with_a_fresh_token_when_read_then_config_error_names_the_permission(
         self, http_mocker: HttpMocker

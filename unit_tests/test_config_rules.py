@@ -200,17 +200,17 @@ class TestEffectiveStart:
         assert (start, clamped_from) == (datetime(2025, 12, 17, 12, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
 
     def test_given_history_days_395_when_effective_start_then_keep_a_start_date_13_months_back(self) -> None:
-        config = ConfigBuilder().with_start_date("2025-06-01T00:00:00Z").with_field("history_days", 395).build()
+        config = ConfigBuilder().with_start_date("2025-06-01T00:00:00Z").with_history_days(395).build()
 
         assert effective_start(config, NOW) == (datetime(2025, 6, 1, tzinfo=UTC), None)
 
     def test_given_history_days_30_when_effective_start_then_clamp_to_30_days_ago(self) -> None:
-        config = ConfigBuilder().with_start_date("2026-05-01T00:00:00Z").with_field("history_days", 30).build()
+        config = ConfigBuilder().with_start_date("2026-05-01T00:00:00Z").with_history_days(30).build()
 
         assert effective_start(config, NOW) == (datetime(2026, 5, 16, 12, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
 
     def test_given_end_date_older_than_history_days_when_validate_then_error_names_history_days(self) -> None:
-        config = ConfigBuilder().with_field("history_days", 10).build()
+        config = ConfigBuilder().with_history_days(10).build()
 
         assert "older than the 10 days LivePerson keeps (history_days)" in _error_for(config).message
 

@@ -3,17 +3,13 @@
 import pytest
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
-from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
-from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
-from source_agent_activity import SourceAgentActivity
 from source_agent_activity.hosts import ACCOUNT_CONFIG, AGENT_ACTIVITY, SENTINEL, HostDirectory
-from unit_tests.support.config import DOMAIN_API_HOST, ConfigBuilder
-from unit_tests.support.entrypoint import NOW, read_status_changes
+from unit_tests.support.config import DOMAIN_API_HOST, ConfigBuilder, catalog
+from unit_tests.support.entrypoint import NOW, read_catalog, read_status_changes, record_times, stream_errors
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import (
     DomainResponse,
@@ -235,6 +231,23 @@ class TestHostsInRead:
 
         assert output.errors == []
 
+    def test_given_oauth1_keys_when_read_then_sentinel_never_looked_up(self, requests_mock) -> None:
+        """OAuth 1.0a signs each request with the app keys: no token is asked for, so no Sentinel host either."""
+        agent_activity = DomainResponse("agentActivityDomain", DISCOVERED_AGENT_ACTIVITY).build()
+        status_changes_url = RequestBuilder.status_changes(host=DISCOVERED_AGENT_ACTIVITY).url
+        requests_mock.get(DOMAIN_API_URL, text=agent_activity.body)
+        page = StatusChangesResponse().with_record(a_record("2026-06-02T09:00:00.000Z")).build()
+        requests_mock.get(status_changes_url, text=page.body)
+
+        output = read_status_changes(ConfigBuilder().with_discovery().with_oauth1().build())
+
+        assert record_times(output) == ["2026-06-02T09:00:00.000Z"]
+        # requests_mock refuses a request it has no mock for (a Sentinel lookup would fail the read): none was sent.
+        assert [sent.url.split("?")[0] for sent in requests_mock.request_history] == [
+            DOMAIN_API_URL,
+            status_changes_url,
+        ]
+
     def test_given_account_config_host_not_found_when_reading_agents_too_then_only_agents_fail(
         self, http_mocker: HttpMocker
     ) -> None:
@@ -245,23 +258,12 @@ class TestHostsInRead:
             RequestBuilder.status_changes(host=DISCOVERED_AGENT_ACTIVITY).build(),
             StatusChangesResponse().with_record(a_record("2026-06-02T09:00:00.000Z")).build(),
         )
-        config = ConfigBuilder().with_discovery().build()
-        catalog = (
-            CatalogBuilder()
-            .with_stream("status_changes", SyncMode.full_refresh)
-            .with_stream("agents", SyncMode.full_refresh)
-            .build()
-        )
+        both = catalog(SyncMode.full_refresh, ["status_changes", "agents"])
 
-        source = SourceAgentActivity(catalog=catalog, config=config, state=None)
-        output = read(source, config, catalog, expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION)
+        output = read_catalog(ConfigBuilder().with_discovery().build(), both, expect_failure=True)
 
         assert [record.record.stream for record in output.records] == ["status_changes"]
-        failed = {
-            m.trace.error.stream_descriptor.name: m.trace.error
-            for m in output.errors
-            if m.trace.error.stream_descriptor
-        }
+        failed = {error.stream_descriptor.name: error for error in stream_errors(output)}
         assert list(failed) == ["agents"]
         assert failed["agents"].failure_type == FailureType.config_error
         assert failed["agents"].message.startswith("Account 12345678 has no accountConfigReadOnly service")

@@ -4,21 +4,20 @@ The derivation is exercised directly (intervals.derive), then through a real rea
 """
 
 import json
+from typing import Optional
 
 import pytest
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import read
-from airbyte_cdk.test.models.outcome import ExpectedOutcome
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
-from source_agent_activity import SourceAgentActivity
 from source_agent_activity.intervals import Event, derive, open_from_state, state_of, to_ms
-from unit_tests.support.config import ConfigBuilder
-from unit_tests.support.entrypoint import NOW
-from unit_tests.support.request_builder import RequestBuilder
-from unit_tests.support.response_builder import StatusChangesResponse, TokenResponse
+from unit_tests.support.config import ConfigBuilder, catalog, state
+from unit_tests.support.day_windows import STARTS, answer_by_day, four_days, requested_starts
+from unit_tests.support.entrypoint import NOW, read_catalog, states
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, a_record
+
+INTERVALS = "agent_status_intervals"
 
 AGENT = 2800001001
 OTHER = 2800001002
@@ -27,23 +26,28 @@ LOGIN, CHANGE, LOGOUT = 3, 1, 4
 ONLINE, AWAY, OCCUPIED = 2, 4, 3
 
 
-def event(time: str, status_type: int, sequence: int, sub_type: int = 0, session: int = 77, agent: int = AGENT, **more):
-    """A status change as LivePerson writes it (v2), for one agent."""
-    return {
-        "agentId": agent,
-        "employeeId": "E1",
-        "agentLoginName": "ada",
-        "agentUserName": "Ada Lovelace",
-        "agentGroupId": 10,
-        "time": time,
-        "sessionId": session,
-        "sequenceNumber": sequence,
-        "statusType": status_type,
-        "statusSubType": sub_type,
-        "statusReasonId": more.get("reason_id", -1),
-        "statusReasonText": more.get("reason_text"),
-        "prevStatusChangeTime": None,
-    }
+def event(
+    time: str,
+    status_type: int,
+    sequence: int,
+    sub_type: int = 0,
+    session: int = 77,
+    agent: int = AGENT,
+    reason_id: int = -1,
+    reason_text: Optional[str] = None,
+) -> dict:
+    """A status change as LivePerson writes it (v2), for one agent: the documented example with these fields."""
+    return (
+        a_record(time)
+        .with_agent_id(agent)
+        .with_sequence_number(sequence)
+        .with_field("sessionId", session)
+        .with_field("statusType", status_type)
+        .with_field("statusSubType", sub_type)
+        .with_field("statusReasonId", reason_id)
+        .with_field("statusReasonText", reason_text)
+        .build()
+    )
 
 
 def login(time: str, agent: int = AGENT) -> list[dict]:
@@ -201,7 +205,7 @@ class TestAcrossSyncs:
 
         assert spans(first) == [("2026-06-01T08:00:00.000Z", None, "online", None)]
         assert spans(second) == [("2026-06-01T08:00:00.000Z", "2026-06-01T12:00:00.000Z", "online", "logout")]
-        assert intervals_of(second)[0]["agentLoginName"] == "ada"
+        assert intervals_of(second)[0]["agentLoginName"] == "ada.agent"
 
     def test_given_late_event_splitting_an_interval_when_next_sync_rereads_then_shortened_and_new_one(self) -> None:
         resume = to_ms("2026-06-01T09:00:00.000Z")
@@ -223,31 +227,17 @@ class TestAcrossSyncs:
         assert open_from_state(json.loads(json.dumps(state_of(0, {AGENT: start})))) == {AGENT: start}
 
 
-def _page(*records: dict) -> str:
-    response = StatusChangesResponse()
-    for record in records:
-        response = response.with_record(record)
-    return response.build().body
-
-
 @freeze_time(NOW)
 class TestRead:
     """A real read of agent_status_intervals: 1-day windows over 2026-06-01..04, pages mocked per window."""
 
-    def _read(self, requests_mock, pages: dict[str, list[dict]], state=None, **settings):
-        requests_mock.post(RequestBuilder.token().url, text=TokenResponse().build().body)
-
-        def respond(request, context):
-            return _page(*pages.get(request.qs["from"][0][:10], []))
-
-        requests_mock.get(RequestBuilder.status_changes().url, text=respond)
-        config = ConfigBuilder().with_window_size_days(1).with_end_date("2026-06-04T23:59:59.999Z")
-        for name, value in settings.items():
-            config = config.with_field(name, value)
-        config = config.build()
-        catalog = CatalogBuilder().with_stream("agent_status_intervals", SyncMode.incremental).build()
-        source = SourceAgentActivity(catalog=catalog, config=config, state=state)
-        return read(source, config, catalog, state)
+    def _read(self, requests_mock, pages: dict[str, list[dict]], saved=None, config: Optional[ConfigBuilder] = None):
+        """Each window day's page holds `pages[day]` (no record on other days)."""
+        answer_by_day(
+            requests_mock,
+            {day: StatusChangesResponse().with_records(*records).build() for day, records in pages.items()},
+        )
+        return read_catalog((config or four_days()).build(), catalog(SyncMode.incremental, [INTERVALS]), saved)
 
     def test_given_session_across_windows_when_read_then_one_interval_and_states_after_each_window(
         self, requests_mock
@@ -263,31 +253,28 @@ class TestRead:
         assert [(m.record.data["startTime"], m.record.data["endTime"]) for m in output.records] == [
             ("2026-06-01T22:00:00.000Z", "2026-06-03T02:00:00.000Z")
         ]
-        states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
-        assert [state["time"] for state in states] == [
+        saved = states(output)
+        assert [state["time"] for state in saved] == [
             "2026-06-02T00:00:00.000Z",
             "2026-06-03T00:00:00.000Z",
             "2026-06-04T00:00:00.000Z",
             "2026-06-05T00:00:00.000Z",
         ]
-        assert [len(state["open"]) for state in states] == [1, 1, 0, 0]
+        assert [len(state["open"]) for state in saved] == [1, 1, 0, 0]
 
     def test_given_saved_state_with_open_interval_when_read_then_windows_start_there_and_close_it(
         self, requests_mock
     ) -> None:
         opened = event("2026-05-31T20:00:00.000Z", CHANGE, 3, AWAY, 99)
-        state = (
+        saved = (
             StateBuilder()
-            .with_stream_state(
-                "agent_status_intervals", {"time": "2026-06-03T00:00:00.000Z", "open": [opened], "version": 1}
-            )
+            .with_stream_state(INTERVALS, {"time": "2026-06-03T00:00:00.000Z", "open": [opened], "version": 1})
             .build()
         )
 
-        output = self._read(requests_mock, {"2026-06-03": [event("2026-06-03T01:00:00.000Z", LOGOUT, 4)]}, state)
+        output = self._read(requests_mock, {"2026-06-03": [event("2026-06-03T01:00:00.000Z", LOGOUT, 4)]}, saved)
 
-        starts = sorted({entry.qs["from"][0] for entry in requests_mock.request_history if entry.method == "GET"})
-        assert starts == ["2026-06-03t00:00:00.000z", "2026-06-04t00:00:00.000z"]
+        assert sorted(set(requested_starts(requests_mock))) == ["2026-06-03T00:00:00.000Z", "2026-06-04T00:00:00.000Z"]
         assert [
             (m.record.data["startTime"], m.record.data["endTime"], m.record.data["status"]) for m in output.records
         ] == [("2026-05-31T20:00:00.000Z", "2026-06-03T01:00:00.000Z", "away")]
@@ -295,23 +282,24 @@ class TestRead:
     def test_given_state_of_the_previous_version_without_this_stream_when_read_then_read_from_start_date(
         self, requests_mock
     ) -> None:
-        previous = StateBuilder().with_stream_state("status_changes", {"time": "2026-06-03T10:00:00.000Z"}).build()
+        self._read(requests_mock, {}, state("2026-06-03T10:00:00.000Z"))
 
-        self._read(requests_mock, {}, previous)
-
-        starts = sorted({entry.qs["from"][0] for entry in requests_mock.request_history if entry.method == "GET"})
-        assert starts[0] == "2026-06-01t00:00:00.000z"
+        assert min(requested_starts(requests_mock)) == "2026-06-01T00:00:00.000Z"
 
     @pytest.mark.parametrize("lookback_minutes", [0, 120])
     def test_given_range_ending_now_when_read_then_next_sync_resumes_lookback_before_the_end(
         self, requests_mock, lookback_minutes: int
     ) -> None:
-        output = self._read(
-            requests_mock, {}, end_date=None, start_date="2026-06-15T00:00:00Z", lookback_minutes=lookback_minutes
+        config = (
+            four_days()
+            .with_end_date(None)
+            .with_start_date("2026-06-15T00:00:00Z")
+            .with_lookback_minutes(lookback_minutes)
         )
 
-        last = output.state_messages[-1].state.stream.stream_state.__dict__
-        assert to_ms(last["time"]) == to_ms("2026-06-15T12:00:00.000Z") - lookback_minutes * 60_000
+        output = self._read(requests_mock, {}, config=config)
+
+        assert to_ms(states(output)[-1]["time"]) == to_ms("2026-06-15T12:00:00.000Z") - lookback_minutes * 60_000
 
 
 @freeze_time(NOW)
@@ -319,34 +307,19 @@ class TestReadWhenAWindowFails:
     def test_given_second_window_refused_when_read_then_no_later_window_derived_and_state_stops_before_it(
         self, requests_mock
     ) -> None:
-        requests_mock.post(RequestBuilder.token().url, text=TokenResponse().build().body)
-        pages = {
-            "2026-06-01": login("2026-06-01T22:00:00.000Z"),
-            "2026-06-03": [event("2026-06-03T02:00:00.000Z", 4, 2)],
-        }
-
-        def respond(request, context):
-            day = request.qs["from"][0][:10]
-            if day == "2026-06-02":
-                context.status_code = 403
-                return "{}"
-            return _page(*pages.get(day, []))
-
-        requests_mock.get(RequestBuilder.status_changes().url, text=respond)
-        config = (
-            ConfigBuilder()
-            .with_window_size_days(1)
-            .with_num_workers(1)
-            .with_end_date("2026-06-04T23:59:59.999Z")
-            .build()
+        answer_by_day(
+            requests_mock,
+            {
+                "2026-06-01": StatusChangesResponse().with_records(*login("2026-06-01T22:00:00.000Z")).build(),
+                "2026-06-02": ErrorResponse(403, {}).build(),
+                "2026-06-03": StatusChangesResponse().with_record(event("2026-06-03T02:00:00.000Z", LOGOUT, 2)).build(),
+            },
         )
-        catalog = CatalogBuilder().with_stream("agent_status_intervals", SyncMode.incremental).build()
 
-        source = SourceAgentActivity(catalog=catalog, config=config, state=None)
-        output = read(source, config, catalog, expected_outcome=ExpectedOutcome.EXPECT_EXCEPTION)
+        output = read_catalog(
+            four_days().with_num_workers(1).build(), catalog(SyncMode.incremental, [INTERVALS]), expect_failure=True
+        )
 
         assert output.records == []
-        states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
-        assert [(s["time"], len(s["open"])) for s in states] == [("2026-06-02T00:00:00.000Z", 1)]
-        days = sorted({entry.qs["from"][0][:10] for entry in requests_mock.request_history if entry.method == "GET"})
-        assert days == ["2026-06-01", "2026-06-02"], "no window starts after the refusal"
+        assert [(s["time"], len(s["open"])) for s in states(output)] == [("2026-06-02T00:00:00.000Z", 1)]
+        assert requested_starts(requests_mock) == [STARTS[0], STARTS[1]], "no window starts after the refusal"

@@ -5,7 +5,7 @@ for them without false matches.
 """
 
 import copy
-from typing import Any
+from typing import Any, Sequence
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -95,6 +95,9 @@ class ConfigBuilder:
     def with_lookback_minutes(self, minutes: Any) -> "ConfigBuilder":
         return self.with_field("lookback_minutes", minutes)
 
+    def with_history_days(self, days: Any) -> "ConfigBuilder":
+        return self.with_field("history_days", days)
+
     def with_agent_id(self, agent_id: Any) -> "ConfigBuilder":
         return self.with_field("agent_id", agent_id)
 
@@ -137,8 +140,14 @@ class ConfigBuilder:
         return copy.deepcopy(self._config)
 
 
-def catalog(sync_mode: SyncMode = SyncMode.full_refresh) -> ConfiguredAirbyteCatalog:
-    return CatalogBuilder().with_stream(STREAM, sync_mode).build()
+def catalog(
+    sync_mode: SyncMode = SyncMode.full_refresh, streams: Sequence[str] = (STREAM,)
+) -> ConfiguredAirbyteCatalog:
+    """The streams selected, all in `sync_mode` (status_changes alone unless said otherwise)."""
+    builder = CatalogBuilder()
+    for stream in streams:
+        builder = builder.with_stream(stream, sync_mode)
+    return builder.build()
 
 
 def state(cursor: str) -> list:

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteErrorTraceMessage, SyncMode
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteErrorTraceMessage, ConfiguredAirbyteCatalog, SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 
@@ -16,17 +16,26 @@ NOW = "2026-06-15T12:00:00Z"
 EARLIEST = "2025-12-17T12:00:00.000Z"
 
 
+def read_catalog(
+    config: dict,
+    configured_catalog: ConfiguredAirbyteCatalog,
+    state: Optional[list] = None,
+    expect_failure: bool = False,
+) -> EntrypointOutput:
+    """`read` of the catalog's streams, the source built with catalog, config and state as run.py builds it."""
+    source = SourceAgentActivity(catalog=configured_catalog, config=config, state=state)
+    outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
+    return read(source, config, configured_catalog, state, expected_outcome=outcome)
+
+
 def read_status_changes(
     config: dict,
     sync_mode: SyncMode = SyncMode.full_refresh,
     state: Optional[list] = None,
     expect_failure: bool = False,
 ) -> EntrypointOutput:
-    """`read` of status_changes, the source built with catalog, config and state as run.py builds it."""
-    configured = catalog(sync_mode)
-    source = SourceAgentActivity(catalog=configured, config=config, state=state)
-    outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
-    return read(source, config, configured, state, expected_outcome=outcome)
+    """`read` of status_changes alone."""
+    return read_catalog(config, catalog(sync_mode), state, expect_failure)
 
 
 def check(config: dict, tmp_path: Path) -> EntrypointOutput:
@@ -42,9 +51,14 @@ def connection_status(output: EntrypointOutput) -> AirbyteConnectionStatus:
     return message.connectionStatus
 
 
+def stream_errors(output: EntrypointOutput) -> list[AirbyteErrorTraceMessage]:
+    """The errors streams failed with, in order, without the summary error the CDK adds for the whole sync."""
+    return [message.trace.error for message in output.errors if message.trace.error.stream_descriptor]
+
+
 def stream_error(output: EntrypointOutput) -> AirbyteErrorTraceMessage:
-    """The error the stream failed with (the CDK adds a summary error for the whole sync after it)."""
-    return next(message.trace.error for message in output.errors if message.trace.error.stream_descriptor)
+    """The error the stream failed with (the first one, if several streams failed)."""
+    return stream_errors(output)[0]
 
 
 def record_times(output: EntrypointOutput) -> list[str]:
@@ -53,6 +67,11 @@ def record_times(output: EntrypointOutput) -> list[str]:
 
 def state_time(output: EntrypointOutput) -> str:
     return output.most_recent_state.stream_state.time
+
+
+def states(output: EntrypointOutput) -> list[dict]:
+    """Every state the sync saved, in order."""
+    return [message.state.stream.stream_state.__dict__ for message in output.state_messages]
 
 
 def secrets_printed(output: EntrypointOutput) -> list[str]:
