@@ -2,6 +2,7 @@
 
 import threading
 from types import SimpleNamespace
+from typing import Callable, Optional
 
 import backoff._sync
 import pytest
@@ -32,11 +33,15 @@ class SleepRecorder:
         self.calls: list[float] = []
         self.clock = FakeClock()
         self._lock = threading.Lock()
+        # A test may make every pause last until something has happened elsewhere (an event set by another thread).
+        self.until: Optional[Callable[[], None]] = None
 
     def __call__(self, seconds: float) -> None:
         with self._lock:
             self.calls.append(seconds)
             self.clock.advance(seconds)
+        if self.until is not None:
+            self.until()
 
     @property
     def waits(self) -> list[float]:

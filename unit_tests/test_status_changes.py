@@ -5,6 +5,7 @@ LivePerson keeps (now - 180 days) is EARLIEST (2025-12-17T12:00:00Z).
 """
 
 import logging
+import threading
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from freezegun import freeze_time
 
 from source_agent_activity.status_changes import LatestOfFinishedRun, as_state_time
 from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, state
+from unit_tests.support.day_windows import given_token, requested_starts, window_start
 from unit_tests.support.entrypoint import (
     EARLIEST,
     NOW,
@@ -743,25 +745,46 @@ class TestErrors:
         assert "retrying" not in stream_error(output).message
 
     def test_given_a_window_that_keeps_failing_when_read_incrementally_then_state_stays_before_it(
-        self, http_mocker: HttpMocker
+        self, requests_mock, sleeps
     ) -> None:
-        _given_token(http_mocker)
-        http_mocker.get(
-            RequestBuilder.status_changes().with_window("2026-05-27T00:00:00.000Z", "2026-06-02T23:59:59.999Z").build(),
-            [StatusChangesResponse().without_field("stateChanges").build()] * 6,
-        )
-        http_mocker.get(
-            RequestBuilder.status_changes().with_window("2026-06-03T00:00:00.000Z", "2026-06-05T00:00:00.000Z").build(),
-            StatusChangesResponse().with_record(a_record("2026-06-04T09:00:00.000Z")).build(),
-        )
+        """The window after the failing one is read to its last page first; still no state moves past the one that
+        failed."""
+        given_token(requests_mock)
+        later_window_done = threading.Event()
 
-        output = read_status_changes(
-            ConfigBuilder().with_start_date("2026-05-20T00:00:00Z").with_lookback_minutes(0).build(),
-            SyncMode.incremental,
-            state("2026-05-27T00:00:00.000Z"),
-            expect_failure=True,
-        )
+        class WindowDone(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.getMessage().startswith("status_changes window 2026-06-03T00:00:00.000Z to "):
+                    later_window_done.set()
 
+        def respond(request, context) -> str:
+            if window_start(request) == "2026-06-03T00:00:00.000Z":
+                return StatusChangesResponse().with_record(a_record("2026-06-04T09:00:00.000Z")).build().body
+            return StatusChangesResponse().without_field("stateChanges").build().body
+
+        requests_mock.get(STATUS_CHANGES_URL, text=respond)
+
+        def until_later_window_done() -> None:
+            # The first window's retries wait until the later window has taken its last page (the sync log says
+            # so), whatever the threads' speeds: the first window then fails after the later one finished.
+            assert later_window_done.wait(timeout=60), "the later window was never read"
+
+        sleeps.until = until_later_window_done
+        handler = WindowDone()
+        logging.getLogger("airbyte").addHandler(handler)
+        try:
+            output = read_status_changes(
+                ConfigBuilder().with_start_date("2026-05-20T00:00:00Z").with_lookback_minutes(0).build(),
+                SyncMode.incremental,
+                state("2026-05-27T00:00:00.000Z"),
+                expect_failure=True,
+            )
+        finally:
+            logging.getLogger("airbyte").removeHandler(handler)
+
+        assert sorted(requested_starts(requests_mock)) == ["2026-05-27T00:00:00.000Z"] * 6 + [
+            "2026-06-03T00:00:00.000Z"
+        ]
         # No state moves past the window that failed (the one after it finished), so the stream saves none: Airbyte
         # keeps the saved one.
         assert states(output) == []

@@ -47,7 +47,7 @@ def answer_by_day(
     lock = threading.Lock()
 
     def respond(request, context) -> Union[str, bytes]:
-        start = _start(request)
+        start = window_start(request)
         with lock:
             queue = left.get(start[:10])
             answer = otherwise(start) if queue is None else queue.pop(0) if len(queue) > 1 else queue[0]
@@ -60,9 +60,9 @@ def answer_by_day(
 
 def requested_starts(requests_mock) -> list[str]:
     """The window (`from`) of every status-changes request, in the order sent."""
-    return [_start(request) for request in requests_mock.request_history if request.method == "GET"]
+    return [window_start(request) for request in requests_mock.request_history if request.method == "GET"]
 
 
-def _start(request) -> str:
+def window_start(request) -> str:
     # The URL as sent: requests_mock lower-cases its `qs`.
     return parse_qs(urlsplit(request.url).query)["from"][0]
