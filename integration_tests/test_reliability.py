@@ -81,6 +81,7 @@ def test_given_busy_account_and_every_recoverable_fault_when_60_day_sync_then_ev
         tokens = len(sim.issued_tokens())
         rejected_tokens = sim.request_count("status_changes", 401)
         outlived = sim.calls_with_outlived_tokens()
+        outlived_first_sends = sim.first_sends_with_outlived_tokens()
         simulator_errors = sim.errors
 
     keys = [key_of(record) for record in output.records()]
@@ -96,12 +97,17 @@ def test_given_busy_account_and_every_recoverable_fault_when_60_day_sync_then_ev
     assert set(keys) == expected, f"missing {len(expected - set(keys))}, unexpected {len(set(keys) - expected)}"
     assert duplicates == 0, "a record was emitted twice in one sync"
     assert set(injected) == set(RECOVERABLE_FAULTS), f"not every fault kind was exercised: {injected}"
-    # Tokens are renewed before they expire: no call was refused for a token past its lifetime. The rejected ones
-    # were revoked on purpose (a worker whose request was already on its way with a revoked token is refused too).
-    assert outlived == 0
-    assert injected["expire_token"] <= rejected_tokens <= injected["expire_token"] * 3
+    # Tokens are renewed before they expire: no request is first sent with a token past its lifetime. A retry resends
+    # its request as it was, token included (the CDK resends the prepared request), and with this test's 3 s tokens
+    # (renewed 0.3 s before they expire) a retry pause can outlast one: LivePerson refuses it, the connector gets a
+    # new token and retries, and nothing is lost (above). Only a request that met a fault is retried.
+    assert outlived_first_sends == 0
+    assert outlived <= sum(injected.values())
+    # The other rejected ones were revoked on purpose (a worker whose request was already on its way with a revoked
+    # token is refused too).
+    assert injected["expire_token"] <= rejected_tokens - outlived <= injected["expire_token"] * 3
     # The requests outlasted every token the sync was given for other reasons (the first, one per revocation), so
-    # with none refused as outlived, some token was renewed because of its lifetime.
+    # with no request first sent with an outlived token, some token was renewed because of its lifetime.
     assert requests_span > SOAK_TOKEN_TTL_SECONDS * (1 + injected["expire_token"]), (
         f"the requests took {requests_span:.1f} s, too short to outlast the tokens: lower SOAK_TOKEN_TTL_SECONDS"
     )

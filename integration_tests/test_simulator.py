@@ -156,6 +156,11 @@ def test_given_token_when_clock_passes_its_lifetime_then_token_rejected(make_sim
     assert response.status_code == 401
     assert response.json() == {"reason": "oauth_problem=token_rejected", "message": "Unauthorized"}
     assert sim.calls_with_outlived_tokens() == 1
+    # That call repeated one made while the token was valid (as a retry does); a call never made before is counted
+    # as first sent with an outlived token.
+    assert sim.first_sends_with_outlived_tokens() == 0
+    assert status_changes(sim, token, v=2, source="other").status_code == 401
+    assert (sim.calls_with_outlived_tokens(), sim.first_sends_with_outlived_tokens()) == (2, 1)
 
 
 # OAuth 1.0a

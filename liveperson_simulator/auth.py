@@ -22,6 +22,10 @@ class TokenStore:
         self._lock = threading.Lock()
         # Calls refused because their token had outlived its lifetime (not because it was revoked on purpose).
         self.outlived = 0
+        # Of those, the ones that were not a repeat of a call already made with the same token: a client resending
+        # a request after a retry pause resends its token too, which may have expired meanwhile.
+        self.outlived_first_sends = 0
+        self._calls: set[tuple] = set()
 
     @property
     def ttl_seconds(self) -> int:
@@ -33,11 +37,14 @@ class TokenStore:
             self._expiry_ms[token] = now_ms + self._ttl_ms
         return token
 
-    def is_valid(self, token: str, now_ms: int) -> bool:
+    def is_valid(self, token: str, now_ms: int, call: tuple = ()) -> bool:
+        """Whether `token` may make `call` (method, path and query) at `now_ms`."""
         with self._lock:
             expiry = self._expiry_ms.get(token)
             if expiry and now_ms >= expiry:
                 self.outlived += 1
+                self.outlived_first_sends += (token, call) not in self._calls
+            self._calls.add((token, call))
         return expiry is not None and now_ms < expiry
 
     def issued(self) -> list[str]:
@@ -101,7 +108,8 @@ class Authenticator:
         scheme = auth_scheme(request)
         if scheme == "Bearer":
             token = bearer_token(request)
-            if token is not None and self.tokens.is_valid(token, now_ms):
+            call = (request.method, request.path, tuple(request.query))
+            if token is not None and self.tokens.is_valid(token, now_ms, call):
                 return None
             return unauthorized("token_rejected")
         if scheme == "OAuth":

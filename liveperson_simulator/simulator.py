@@ -188,6 +188,11 @@ class Simulator:
         """API calls refused because their bearer token had outlived its lifetime (revoked ones not counted)."""
         return self._api.auth.tokens.outlived
 
+    def first_sends_with_outlived_tokens(self) -> int:
+        """Of those, the calls that were not a repeat (same token, method, path and query) of an earlier call: a
+        request first sent with a token past its lifetime, rather than a retry resending the token it went with."""
+        return self._api.auth.tokens.outlived_first_sends
+
     def issued_tokens(self) -> list[str]:
         """Every bearer token issued so far (by Sentinel or ``issue_token``), oldest first."""
         return self._api.auth.tokens.issued()
