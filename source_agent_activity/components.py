@@ -34,6 +34,7 @@ from source_agent_activity import auth, halts, hosts, pauses
 from source_agent_activity.config_rules import HOST_FIELDS, sync_range
 from source_agent_activity.errors import config_error, system_error, transient_error
 from source_agent_activity.progress import PROGRESS
+from source_agent_activity.times import format_time, is_cursor_time, parse_time
 
 logger = logging.getLogger("airbyte")
 
@@ -43,11 +44,6 @@ _RETRY_LATER = (
     "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
     "LivePerson support if it keeps happening."
 )
-
-
-def format_time(value: datetime) -> str:
-    """LivePerson's own time format (milliseconds, Z), which the manifest's `time_format` also reads and writes."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 # Config: nothing here makes a request or fails; `check` and `read` refuse a config that breaks a rule.
@@ -310,16 +306,6 @@ class StateChangesErrorHandler(HaltOnRefusal):
         return None
 
 
-def is_cursor_time(value: Any) -> bool:
-    """LivePerson times look like 2026-11-25T08:15:30.123Z; anything else would break the cursor."""
-    if not isinstance(value, str) or len(value) < 20 or value[10] != "T":
-        return False
-    try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
 @dataclass
 class RetryAfterOn429(BackoffStrategy):
     """After a 429, wait as LivePerson asks: Retry-After (at least 1 s, at most 5 minutes), else 2, 4, 8, 16, 32 s.
@@ -477,7 +463,7 @@ def warn_if_v1_page_cut(response: requests.Response, state_changes: int) -> None
     """v1 pages are silently cut at 20 × limit × days state changes; say so when a page reaches that size."""
     query = {key: values[0] for key, values in parse_qs(urlsplit(response.request.url or "").query).items()}
     try:
-        start, end = (datetime.fromisoformat(query[key].replace("Z", "+00:00")) for key in ("from", "to"))
+        start, end = (parse_time(query[key]) for key in ("from", "to"))
         days = max(1, math.ceil((end - start).total_seconds() / 86400))
         cap = 20 * int(query["limit"]) * days
     except (KeyError, ValueError):

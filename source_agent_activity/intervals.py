@@ -5,9 +5,9 @@ at the same agent's next event of any kind: another status change, a logout, or 
 without a logout. One agent's events are ordered by time; at the same millisecond a logout comes before a login, and
 a login before the status changes of its session, which follow their sequenceNumber.
 
-How it is read. The manifest's `agent_status_intervals` stream reads status changes in windows, as status_changes does
-(same requests, auth, retries and paging), but from this stream's own resume point and without a lookback. Each
-window's events are read in parallel with the others'; then the windows are derived one after the other, in order
+How it is read. The status changes come from the windows of sync.py: the same pages status_changes reads, read once
+when both streams are selected, from this stream's own resume point (no lookback). Each window's events are held
+compactly while its pages are read (window_events.py); then the windows are derived one after the other, in order
 (`Relay`), each taking from the one before it the intervals still open at its end. An interval that spans a window
 edge, or a sync boundary, is therefore one interval. Closed intervals are emitted when their ending event is read;
 those still open when the sync's range ends are emitted open (endTime null), and again, closed, by a later sync.
@@ -17,29 +17,26 @@ interval at most, never per record):
 
     {"time": "<resume point>", "open": [<starting event of each interval open at that point>], "version": 1}
 
-The next sync reads events from `time` (the inner cursor's state) and starts with the `open` intervals. `time` is the
-end of the finished windows, and at most now - lookback_minutes: events LivePerson publishes late within that
-lookback are read again, and an interval they split is emitted again, shortened, beside the new one. A sync killed at
-any point restarts from the last state: nothing is lost, and what is emitted twice is the same interval again.
+The next sync reads events from `time` and starts with the `open` intervals. `time` is the end of the finished
+windows, and at most now - lookback_minutes: events LivePerson publishes late within that lookback are read again,
+and an interval they split is emitted again, shortened, beside the new one. A sync killed at any point restarts from
+the last state: nothing is lost, and what is emitted twice is the same interval again.
 """
 
 import logging
 import threading
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, Iterable, Mapping, NamedTuple, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 from airbyte_cdk.models import AirbyteMessage
-from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
-from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
-from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record
 
-from source_agent_activity import halts, hosts
-from source_agent_activity.components import format_time
-from source_agent_activity.windowed import NothingToRead, Window, state_message, windowed_stream
+from source_agent_activity import halts
+from source_agent_activity.times import format_ms, to_ms
+from source_agent_activity.window_events import RANK, WindowEvents
+from source_agent_activity.windowed import state_message
 
 logger = logging.getLogger("airbyte")
 
@@ -49,31 +46,10 @@ CURSOR_FIELD = "observedUntil"
 STATE_VERSION = 1
 STATUS_NAMES = {1: "offline", 2: "online", 3: "occupied", 4: "away"}
 ENDED_BY = {1: "status_change", 3: "login", 4: "logout"}
-# One agent's events at the same millisecond: a logout, then a login, then the status changes of its session.
-_RANK = {4: 0, 3: 1, 1: 2}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-
-
-def to_ms(value: str) -> int:
-    """An RFC 3339 time (LivePerson writes 2026-11-25T08:15:30.123Z) as milliseconds since the epoch."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return (parsed - _EPOCH) // _MILLISECOND
-
-
-def format_ms(ms: int) -> str:
-    """Milliseconds since the epoch in LivePerson's own time format (2026-11-25T08:15:30.123Z)."""
-    return format_time(_EPOCH + ms * _MILLISECOND)
-
-
-# The text fields of a status change that repeat across an agent's events: held once per window.
-_TEXT_FIELDS = ("employeeId", "agentLoginName", "agentUserName", "statusReasonText")
 
 
 class Event(NamedTuple):
-    """What an interval needs of one status change: far less than the record, so that a window is cheap to hold."""
+    """What an interval needs of one status change."""
 
     ms: int
     rank: int
@@ -91,27 +67,25 @@ class Event(NamedTuple):
     reason_text: Optional[str]
 
     @classmethod
-    def of(cls, record: Mapping[str, Any], shared: Optional[dict[Any, Any]] = None) -> "Event":
-        """The event of a status change; `shared` keeps one copy of each name and reason text of a window."""
-        shared = {} if shared is None else shared
-        text = {name: shared.setdefault(record.get(name), record.get(name)) for name in _TEXT_FIELDS}
+    def of(cls, record: Mapping[str, Any]) -> "Event":
+        """The event of a status change (or of an open interval's start saved in a state)."""
         status_type = record.get("statusType")
         sequence = record.get("sequenceNumber")
         return cls(
             to_ms(record["time"]),
-            _RANK.get(status_type, 3),
+            RANK.get(status_type, 3),
             sequence if isinstance(sequence, int) else 0,
             record["time"],
             status_type,
             record.get("sessionId"),
             record["agentId"],
-            text["employeeId"],
-            text["agentLoginName"],
-            text["agentUserName"],
+            record.get("employeeId"),
+            record.get("agentLoginName"),
+            record.get("agentUserName"),
             record.get("agentGroupId"),
             record.get("statusSubType"),
             record.get("statusReasonId"),
-            text["statusReasonText"],
+            record.get("statusReasonText"),
         )
 
     def as_state(self) -> dict[str, Any]:
@@ -133,6 +107,7 @@ class Event(NamedTuple):
 
 
 _ORDER = attrgetter("ms", "rank", "sequence")
+Span = tuple[Event, Optional[Event]]
 
 
 def _known_session(session_id: Optional[int]) -> Optional[int]:
@@ -162,19 +137,60 @@ def interval(start: Event, end: Optional[Event], observed_until: str) -> dict[st
     }
 
 
+class Derivation:
+    """The intervals of one window, agent by agent, given the intervals open before it (per agent, its start).
+
+    `open` ends as the intervals open after the window; `open_at_resume` (when `resume_ms` is given) as those open
+    just before that instant.
+    """
+
+    def __init__(self, open_before: Mapping[int, Event], resume_ms: Optional[int] = None) -> None:
+        self.open = dict(open_before)
+        self.open_at_resume = dict(open_before) if resume_ms is not None else None
+        self._resume_ms = resume_ms
+
+    def spans(self, by_agent: Mapping[Any, list[Event]]) -> Iterator[Span]:
+        """The intervals the events close (each agent's events in any order), in no particular order of agents."""
+        resume_ms = self._resume_ms
+        for agent, events in by_agent.items():
+            events.sort(key=_ORDER)
+            current = self.open.pop(agent, None)
+            crossed = resume_ms is None
+            for event in events:
+                if not crossed and event.ms >= resume_ms:
+                    crossed = True
+                    _put(self.open_at_resume, agent, current)
+                if current is not None:
+                    yield current, event
+                current = event if event.status_type == 1 else None
+            if not crossed:
+                _put(self.open_at_resume, agent, current)
+            _put(self.open, agent, current)
+
+    def still_open(self) -> Iterator[Span]:
+        """The intervals open at the end of the sync's range, emitted open."""
+        return ((start, None) for start in self.open.values())
+
+
+def _put(open_intervals: Optional[dict[int, Event]], agent: int, start: Optional[Event]) -> None:
+    if open_intervals is None:
+        return
+    if start is None:
+        open_intervals.pop(agent, None)
+    else:
+        open_intervals[agent] = start
+
+
 @dataclass
 class Derived:
-    """One window's intervals (each its starting and ending event, None while open), and the intervals still open
-    after it (per agent, its starting event)."""
+    """One window's intervals (each its starting and ending event, None while open) and those open after it."""
 
-    spans: list[tuple[Event, Optional[Event]]]
+    spans: list[Span]
     open: dict[int, Event]
     observed_until: str
-    # The intervals open just before `resume_ms`, when that instant falls in this window.
     open_at_resume: Optional[dict[int, Event]] = None
 
     def records(self) -> Iterable[dict[str, Any]]:
-        """The intervals as records, built one at a time as they are emitted."""
         return (interval(start, end, self.observed_until) for start, end in self.spans)
 
 
@@ -185,42 +201,15 @@ def derive(
     resume_ms: Optional[int] = None,
     last: bool = False,
 ) -> Derived:
-    """The intervals that one window's events close or start, given the intervals open before it.
-
-    Events may come in any order. When `last`, the intervals still open at the end are emitted too, open.
-    """
-    by_agent: dict[int, list[Event]] = defaultdict(list)
+    """The intervals that a window's events (in any order) close or start; when `last`, those still open too."""
+    by_agent: dict[int, list[Event]] = {}
     for event in events:
-        by_agent[event.agent_id].append(event)
-    still_open = dict(open_before)
-    at_resume = dict(open_before) if resume_ms is not None else None
-    spans: list[tuple[Event, Optional[Event]]] = []
-    for agent, agent_events in by_agent.items():
-        agent_events.sort(key=_ORDER)
-        current = still_open.pop(agent, None)
-        crossed = resume_ms is None
-        for event in agent_events:
-            if not crossed and event.ms >= resume_ms:
-                crossed = True
-                _put(at_resume, agent, current)
-            if current is not None:
-                spans.append((current, event))
-            current = event if event.status_type == 1 else None
-        if not crossed:
-            _put(at_resume, agent, current)
-        _put(still_open, agent, current)
+        by_agent.setdefault(event.agent_id, []).append(event)
+    derivation = Derivation(open_before, resume_ms)
+    spans = list(derivation.spans(by_agent))
     if last:
-        spans.extend((start, None) for start in still_open.values())
-    return Derived(spans, still_open, observed_until, at_resume)
-
-
-def _put(open_intervals: Optional[dict[int, Event]], agent: int, start: Optional[Event]) -> None:
-    if open_intervals is None:
-        return
-    if start is None:
-        open_intervals.pop(agent, None)
-    else:
-        open_intervals[agent] = start
+        spans.extend(derivation.still_open())
+    return Derived(spans, derivation.open, observed_until, derivation.open_at_resume)
 
 
 def state_of(resume_ms: int, open_intervals: Mapping[int, Event]) -> dict[str, Any]:
@@ -237,7 +226,7 @@ def open_from_state(state: Optional[Mapping[str, Any]]) -> dict[int, Event]:
     return {start.agent_id: start for start in starts}
 
 
-# Reading windows in parallel, deriving them in order
+# Deriving the windows in order
 
 
 class WindowAbandoned(halts.StoppedEarly):
@@ -245,16 +234,21 @@ class WindowAbandoned(halts.StoppedEarly):
 
 
 class Relay:
-    """Hands each window the intervals open at the end of the window before it, in window order."""
+    """Hands each window the intervals open at the end of the window before it, in window order.
+
+    A window `ends` when it handed its open intervals on, or failed; windows end in order, so that whatever a window
+    emits comes after everything the windows before it emitted.
+    """
 
     def __init__(self, open_before_first: dict[int, Event]) -> None:
         self._condition = threading.Condition()
         self._handed: dict[int, dict[int, Event]] = {-1: open_before_first}
+        self._ended: set[int] = {-1}
         self._failed_at: Optional[int] = None
 
     def take(self, index: int, window: str) -> dict[int, Event]:
         with self._condition:
-            self._condition.wait_for(lambda: index - 1 in self._handed or self._failed_at is not None)
+            self._condition.wait_for(lambda: index - 1 in self._handed or self._failed_before(index))
             if index - 1 in self._handed:
                 return self._handed.pop(index - 1)
             raise WindowAbandoned(
@@ -265,20 +259,37 @@ class Relay:
     def hand(self, index: int, open_after: dict[int, Event]) -> None:
         with self._condition:
             self._handed[index] = open_after
+            self._ended.add(index)
             self._condition.notify_all()
 
-    def fail(self, index: int) -> None:
+    def fail(self, index: int) -> bool:
+        """Window `index` failed. Once every window before it has ended: True if it is the first that failed."""
         with self._condition:
             if self._failed_at is None or index < self._failed_at:
                 self._failed_at = index
             self._condition.notify_all()
+            self._condition.wait_for(lambda: index - 1 in self._ended)
+            first = self._failed_at == index
+            self._ended.add(index)
+            self._condition.notify_all()
+            return first
+
+    def abandon(self, index: int) -> None:
+        """Window `index` stopped without its windows before it ending (the process is stopping): fail it now."""
+        with self._condition:
+            if self._failed_at is None or index < self._failed_at:
+                self._failed_at = index
+            self._ended.add(index)
+            self._condition.notify_all()
+
+    def _failed_before(self, index: int) -> bool:
+        return self._failed_at is not None and self._failed_at < index
 
 
 @dataclass
 class Plan:
     """One sync of the stream: its windows, where the next sync resumes, and what each window hands on."""
 
-    config: Mapping[str, Any]
     windows: list[tuple[int, int]]  # first and last millisecond of each window
     resume_ms: int
     observed_until: str
@@ -286,81 +297,112 @@ class Plan:
     # The state at the resume point, once the window holding it is derived.
     final_state: Optional[dict[str, Any]] = None
 
-    def state_after(self, index: int, derived: Derived) -> dict[str, Any]:
+    def state_after(self, index: int, derivation: Derivation) -> dict[str, Any]:
         """Where a sync killed after window `index` resumes, with what is open there."""
         first, last = self.windows[index]
         if self.resume_ms > last:
-            return state_of(last + 1, derived.open)
+            return state_of(last + 1, derivation.open)
         if self.resume_ms >= first:
-            self.final_state = state_of(self.resume_ms, derived.open_at_resume or {})
+            self.final_state = state_of(self.resume_ms, derivation.open_at_resume or {})
         assert self.final_state is not None, "the resume point lies in an earlier window"
         return self.final_state
 
 
-class IntervalsWindow(Window):
-    """One window: its status changes read (in parallel with other windows), then its intervals derived in order."""
+def plan(
+    windows: list[tuple[int, int]], saved: Optional[Mapping[str, Any]], settled_ms: int, log: logging.Logger
+) -> Plan:
+    """The plan of a sync over `windows`; events before `settled_ms` (now - lookback_minutes) are taken as final."""
+    open_before = open_from_state(saved)
+    range_end = windows[-1][1]
+    # Never before the first window: the open intervals of the saved state hold there, and nowhere earlier.
+    resume_ms = max(windows[0][0], min(range_end + 1, settled_ms))
+    log.info(
+        f"{NAME} will read {format_ms(windows[0][0])} to {format_ms(range_end)} in {len(windows)} window(s), "
+        f"starting with {len(open_before)} open interval(s); the next sync resumes at {format_ms(resume_ms)}."
+    )
+    return Plan(windows, resume_ms, format_ms(range_end), Relay(open_before))
 
-    def __init__(self, events: Partition, index: int, plan: Plan) -> None:
-        super().__init__(NAME, events, index)
+
+@dataclass
+class Output:
+    """How this stream's messages leave a window: as the CDK's Records of the stream that owns the window, or, when
+    status_changes' windows read this stream too, as ready messages with the stream statuses the CDK would add."""
+
+    record: Callable[[dict[str, Any]], Union[Record, AirbyteMessage]]
+    started: Callable[[], Iterable[AirbyteMessage]] = field(default=lambda: ())
+    running: Callable[[], Iterable[AirbyteMessage]] = field(default=lambda: ())
+    done: Callable[[bool], Iterable[AirbyteMessage]] = field(default=lambda complete: ())
+
+
+class IntervalsOfWindow:
+    """What one window means for agent_status_intervals: its events held while its pages are read, then (in window
+    order) its intervals and the state after it."""
+
+    def __init__(self, plan: Plan, index: int, output: Output, floor_ms: Optional[int] = None) -> None:
         self._plan = plan
+        self._index = index
+        self._output = output
+        self._events = WindowEvents(Event, floor_ms)
         first, last = plan.windows[index]
-        self._name = f"{format_ms(first)} to {format_ms(last)}"
+        self.name = f"{format_ms(first)} to {format_ms(last)}"
 
-    def read(self) -> Iterable[Union[Record, AirbyteMessage]]:
-        """The window's intervals, then the state after it: on the same queue, so the state never runs ahead.
+    def collect(self, records: Iterable[Record]) -> Iterator[Record]:
+        """The window's records, passed on, each held as an event on the way."""
+        add = self._events.add
+        for record in records:
+            add(record.data)
+            yield record
 
-        The next window is handed its open intervals only after these are emitted, so that a state emitted by a
-        later window implies every earlier window's intervals were emitted before it.
+    def emit(self, halted: Optional[Exception]) -> Iterator[Union[Record, AirbyteMessage]]:
+        """The intervals and the state after the window, once the window before it handed on its open intervals.
+
+        The next window is handed its open intervals only after these are emitted, so that a state emitted by a later
+        window implies every earlier window's intervals were emitted before it.
         """
-        plan, index = self._plan, self._index
+        plan, index, output = self._plan, self._index, self._output
         try:
-            shared: dict[Any, Any] = {}
-            events = [Event.of(record.data, shared) for record in self._window.read()]
-            halted = halts.HALTS.reason(hosts.HOSTS.host(hosts.AGENT_ACTIVITY, plan.config))
             if halted is not None:
-                # Windows not started once the host was halted come back empty: they were not read.
-                raise WindowAbandoned(message=f"{NAME} window {self._name} not derived: {halted}")
-            open_before = plan.relay.take(index, self._name)
-            derived = derive(
-                open_before, events, plan.observed_until, plan.resume_ms, last=index == len(plan.windows) - 1
-            )
-            state = plan.state_after(index, derived)
-            window = self.to_slice()
-            for data in derived.records():
-                yield Record(data=data, stream_name=NAME, associated_slice=window)
-            yield state_message(NAME, state)
+                # A window not started once its host was halted comes back empty: it was not read.
+                raise WindowAbandoned(message=f"{NAME} window {self.name} not derived: {halted}")
+            open_before = plan.relay.take(index, self.name)
+            if index == 0:
+                yield from output.started()
+            derivation = Derivation(open_before, plan.resume_ms)
+            emitted = 0
+            observed_until = plan.observed_until
+            for by_agent in self._events.by_agent():
+                for start, end in derivation.spans(by_agent):
+                    if emitted == 0:
+                        yield from output.running()
+                    emitted += 1
+                    yield output.record(interval(start, end, observed_until))
+            last = index == len(plan.windows) - 1
+            if last:
+                for start, end in derivation.still_open():
+                    if emitted == 0:
+                        yield from output.running()
+                    emitted += 1
+                    yield output.record(interval(start, end, observed_until))
+            yield state_message(NAME, plan.state_after(index, derivation))
+            if last:
+                yield from output.done(True)
             logger.info(
-                f"{NAME} window {self._name} done: {len(events)} status changes, {len(derived.spans)} "
-                f"intervals, {len(derived.open)} open after it."
+                f"{NAME} window {self.name} done: {self._events.count} status changes, {emitted} intervals, "
+                f"{len(derivation.open)} open after it."
             )
-        except BaseException:
-            plan.relay.fail(index)
-            raise
-        plan.relay.hand(index, derived.open)
+        finally:
+            self._events.close()
+        plan.relay.hand(index, derivation.open)
 
+    def failed(self) -> Iterator[AirbyteMessage]:
+        """The window failed (or an earlier one did): once the windows before it ended, the first failed window
+        closes the stream's statuses."""
+        self._events.close()
+        if self._plan.relay.fail(self._index):
+            if self._index == 0:
+                yield from self._output.started()
+            yield from self._output.done(False)
 
-def intervals_stream(
-    inner: AbstractStream, config: Mapping[str, Any], saved: Optional[Mapping[str, Any]], logger_: logging.Logger
-) -> DefaultStream:
-    """agent_status_intervals, built on the manifest's stream of the same name, which reads its status changes."""
-
-    def wrap(event_windows: list[Partition]) -> Iterable[Partition]:
-        open_before = open_from_state(saved)
-        if not event_windows:
-            yield NothingToRead(NAME, dict(saved) if saved else state_of(to_ms(config["__end"]), {}))
-            return
-        windows = [(to_ms(w.to_slice()["start_time"]), to_ms(w.to_slice()["end_time"])) for w in event_windows]
-        range_end = windows[-1][1]
-        # Events older than the lookback are taken as final (LivePerson's data SLA is 1 hour).
-        settled = (datetime.now(UTC) - _EPOCH) // _MILLISECOND - config["lookback_minutes"] * 60_000
-        # Never before the first window: the open intervals of the saved state hold there, and nowhere earlier.
-        resume_ms = max(windows[0][0], min(range_end + 1, settled))
-        plan = Plan(config, windows, resume_ms, format_ms(range_end), Relay(open_before))
-        logger.info(
-            f"{NAME} will read {format_ms(windows[0][0])} to {format_ms(range_end)} in {len(windows)} window(s), "
-            f"starting with {len(open_before)} open interval(s); the next sync resumes at {format_ms(resume_ms)}."
-        )
-        for index, events in enumerate(event_windows):
-            yield IntervalsWindow(events, index, plan)
-
-    return windowed_stream(inner, CURSOR_FIELD, PRIMARY_KEY, saved, wrap, logger_)
+    def abandon(self) -> None:
+        self._events.close()
+        self._plan.relay.abandon(self._index)

@@ -20,6 +20,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity import intervals, status_changes
 from source_agent_activity.config_rules import validate_config, validate_credentials
+from source_agent_activity.sync import activity_streams
 from source_agent_activity.windowed import saved_state
 
 
@@ -44,22 +45,24 @@ class SourceAgentActivity(YamlDeclarativeSource):
     ) -> None:
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
         self._windowed_states = {name: saved_state(name, state) for name in self.WINDOWED}
+        # True while a read has both windowed streams selected: status_changes' windows then read both (sync.py).
+        self._read_together = False
 
-    # The manifest's streams whose windows keep the state (windowed.py), each with the module that wraps it.
-    WINDOWED = {
-        status_changes.NAME: status_changes.status_changes_stream,
-        intervals.NAME: intervals.intervals_stream,
-    }
+    # The manifest's streams read in windows that keep their state (sync.py).
+    WINDOWED = (status_changes.NAME, intervals.NAME)
 
     def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
-        """The manifest's streams; status_changes and agent_status_intervals are wrapped so that their windows emit
-        the state (status_changes.py, intervals.py)."""
-        return [
-            self.WINDOWED[stream.name](stream, config, self._windowed_states[stream.name], self.logger)
-            if stream.name in self.WINDOWED
-            else stream
-            for stream in super().streams(config)
-        ]
+        """The manifest's streams; status_changes and agent_status_intervals are read in the windows of sync.py,
+        which emit their state."""
+        streams = super().streams(config)
+        windowed = activity_streams(
+            {stream.name: stream for stream in streams if stream.name in self.WINDOWED},
+            config,
+            self._windowed_states,
+            self._read_together,
+            self.logger,
+        )
+        return [windowed.get(stream.name, stream) for stream in streams]
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """FAILED with the broken rule's own message, else the manifest's check: one record of status_changes.
@@ -93,4 +96,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
         state: Optional[list[AirbyteStateMessage]] = None,
     ) -> Iterator[AirbyteMessage]:
         validate_config(config, datetime.now(UTC))
+        selected = {configured.stream.name for configured in catalog.streams}
+        self._read_together = set(self.WINDOWED) <= selected
+        if self._read_together:
+            # One read of LivePerson for both: status_changes' windows emit agent_status_intervals too (sync.py).
+            catalog = ConfiguredAirbyteCatalog(
+                streams=[configured for configured in catalog.streams if configured.stream.name != intervals.NAME]
+            )
         yield from super().read(logger, config, catalog, state)

@@ -1,4 +1,4 @@
-"""status_changes: the manifest's windows, each followed by the state it allows once every window before it is done.
+"""status_changes: each window's records as read, then the state it allows once every window before it is done.
 
 The state is what the CDK's concurrent cursor writes, and what every earlier version of this connector saved:
 `{"time": <latest record time>}` over the unbroken run of finished windows from the start (a window still being read,
@@ -9,41 +9,31 @@ times (2026-11-25T08:15:30.123Z), which compare as text; any other shape is read
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Optional, Union
 
 from airbyte_cdk.models import AirbyteMessage
-from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
-from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
-from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record
 
-from source_agent_activity.components import format_time
 from source_agent_activity.config_rules import effective_start, history_days
-from source_agent_activity.intervals import format_ms, to_ms
-from source_agent_activity.progress import PROGRESS
-from source_agent_activity.windowed import NothingToRead, Window, state_message, windowed_stream
+from source_agent_activity.times import as_state_time, format_time
+from source_agent_activity.windowed import state_message
 
 NAME = "status_changes"
 PRIMARY_KEY = ["agentId", "time", "statusType", "sequenceNumber"]
 CURSOR_FIELD = "time"
 
 
-def as_state_time(value: str) -> str:
-    """A time in the state's (and LivePerson's) own form, in which later times sort later as text."""
-    if len(value) == 24 and value[10] == "T" and value[19] == "." and value[23] == "Z":
-        return value
-    return format_ms(to_ms(value))
-
-
 class LatestOfFinishedRun:
-    """The latest record time over the unbroken run of finished windows from the first, starting from `initial`."""
+    """The latest record time over the unbroken run of finished windows from window `first`, starting from
+    `initial`."""
 
-    def __init__(self, initial: str) -> None:
+    def __init__(self, initial: str, first: int = 0) -> None:
         self._lock = threading.Lock()
         self._latest = initial
         self._finished: dict[int, Optional[str]] = {}
-        self._next = 0
+        self._next = first
 
     def finish(self, index: int, latest: Optional[str]) -> Optional[str]:
         """Window `index` is done, its records all emitted: the state's new time, when the run grew."""
@@ -59,69 +49,62 @@ class LatestOfFinishedRun:
             return self._latest if grew else None
 
 
-class StatusChangesWindow(Window):
-    """One of the manifest's windows: its records as read, then the state, when its finishing moved it."""
+def initial_state_time(config: Mapping[str, Any], saved: Optional[Mapping[str, Any]]) -> str:
+    """Where the state stands before a record is read: the saved time, never earlier than the sync's start."""
+    saved_time = saved.get(CURSOR_FIELD) if saved else None
+    start = config["__start"]
+    return max(as_state_time(saved_time), start) if isinstance(saved_time, str) else start
 
-    def __init__(self, window: Partition, index: int, run: LatestOfFinishedRun) -> None:
-        super().__init__(NAME, window, index)
+
+class StatusChangesOfWindow:
+    """What one window means for status_changes: its records (those from `floor` on, when the window was read from
+    earlier for the other stream), then the state, when its finishing moved it."""
+
+    def __init__(self, run: LatestOfFinishedRun, index: int, floor: Optional[str] = None) -> None:
         self._run = run
+        self._index = index
+        self._floor = floor
 
-    def read(self) -> Iterable[Union[Record, AirbyteMessage]]:
+    def emit(self, records: Iterable[Record], renamed: bool) -> Iterator[Union[Record, AirbyteMessage]]:
         latest = ""
-        for record in self._window.read():
-            time = record.data.get(CURSOR_FIELD)
-            if time.__class__ is str:
-                time = as_state_time(time)
-                if time > latest:
-                    latest = time
-            yield record
+        floor = self._floor
+        for record in records:
+            time = as_state_time(record.data[CURSOR_FIELD])
+            if floor is not None and time < floor:
+                continue
+            if time > latest:
+                latest = time
+            yield (
+                Record(data=record.data, stream_name=NAME, associated_slice=record.associated_slice)
+                if renamed
+                else (record)
+            )
         moved = self._run.finish(self._index, latest or None)
         if moved is not None:
             yield state_message(NAME, {CURSOR_FIELD: moved})
 
 
-def status_changes_stream(
-    inner: AbstractStream,
-    config: Mapping[str, Any],
-    saved: Optional[Mapping[str, Any]],
-    logger: logging.Logger,
-) -> DefaultStream:
-    """status_changes, built on the manifest's stream of the same name."""
-    saved_time = saved.get(CURSOR_FIELD) if saved else None
-
-    def wrap(windows: list[Partition]) -> Iterable[Partition]:
-        start = config["__start"]
-        initial = max(as_state_time(saved_time), start) if isinstance(saved_time, str) else start
-        _log_plan(logger, config, windows, saved_time)
-        if not windows:
-            yield NothingToRead(NAME, {CURSOR_FIELD: initial})
-            return
-        run = LatestOfFinishedRun(initial)
-        for index, window in enumerate(windows):
-            yield StatusChangesWindow(window, index, run)
-
-    return windowed_stream(inner, CURSOR_FIELD, PRIMARY_KEY, saved, wrap, logger)
-
-
-def _log_plan(logger: logging.Logger, config: Mapping[str, Any], windows: list[Partition], saved_time: Any) -> None:
-    """Where status_changes starts and how many windows it reads (the progress lines count them down)."""
+def log_plan(
+    log: logging.Logger, config: Mapping[str, Any], windows: list[Mapping[str, Any]], saved: Optional[Mapping[str, Any]]
+) -> None:
+    """Where status_changes starts and how many windows it reads (`windows`: their slices)."""
     _, clamped_from = effective_start(config, datetime.now(UTC))
     if clamped_from is not None:
-        logger.info(
+        log.info(
             f"start_date {format_time(clamped_from)} is older than the {history_days(config)} days "
             f"LivePerson keeps (history_days): reading from {config['__start']} instead."
         )
-    PROGRESS.reset(NAME, expected=len(windows))
     if not windows:
-        logger.info("status_changes has nothing to read: its saved state is at the end of the range.")
+        log.info("status_changes has nothing to read: its saved state is at the end of the range.")
         return
-    first, last = windows[0].to_slice(), windows[-1].to_slice()
+    saved_time = saved.get(CURSOR_FIELD) if saved else None
+    first, last = windows[0], windows[-1]
     if isinstance(saved_time, str):
-        logger.info(
+        log.info(
             f"status_changes resumes from its saved state {saved_time}, re-reading {config['lookback_minutes']} "
             f"minutes before it (lookback_minutes): from {first['start_time']}."
         )
-    logger.info(
+    log.info(
         f"status_changes will read {first['start_time']} to {last['end_time']} in {len(windows)} window(s) of up to "
         f"{config['window_size_days']} day(s), {config['num_workers']} at a time."
     )

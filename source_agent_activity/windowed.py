@@ -11,7 +11,6 @@ half the CPU of a sync (docs/performance.md), to learn what the windows already 
 
 import json
 import logging
-from collections.abc import Callable
 from importlib import resources
 from typing import Any, Iterable, Mapping, Optional
 
@@ -58,15 +57,18 @@ def schema(stream: str) -> dict[str, Any]:
     return json.loads(resources.files("source_agent_activity").joinpath(f"schemas/{stream}.json").read_text())
 
 
-class NothingToRead(Partition):
-    """No window to read (the saved state is at the end of the range): the state again, which the platform expects."""
+class Messages(Partition):
+    """A partition with no window to read that emits ready messages: the state again when the saved state is at the
+    end of the range (which the platform expects), with the stream statuses when the stream is read by another's
+    windows."""
 
-    def __init__(self, stream: str, state: Mapping[str, Any]) -> None:
+    def __init__(self, stream: str, messages: list[AirbyteMessage], key: str) -> None:
         self._stream = stream
-        self._state = state
+        self._messages = messages
+        self._key = key
 
     def read(self) -> Iterable[AirbyteMessage]:
-        yield state_message(self._stream, self._state)
+        yield from self._messages
 
     def to_slice(self) -> Optional[Mapping[str, Any]]:
         return None
@@ -75,25 +77,7 @@ class NothingToRead(Partition):
         return self._stream
 
     def __hash__(self) -> int:
-        return hash((self._stream, "nothing to read"))
-
-
-class Window(Partition):
-    """Window `index` of the manifest's stream `stream`; a subclass's read() adds what the stream emits around it."""
-
-    def __init__(self, stream: str, window: Partition, index: int) -> None:
-        self._stream = stream
-        self._window = window
-        self._index = index
-
-    def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return self._window.to_slice()
-
-    def stream_name(self) -> str:
-        return self._stream
-
-    def __hash__(self) -> int:
-        return hash((self._stream, self._index))
+        return hash((self._stream, self._key))
 
 
 class StateInWindows(Cursor):
@@ -120,28 +104,17 @@ class StateInWindows(Cursor):
         return True
 
 
-class Windows(PartitionGenerator):
-    """The manifest stream's windows, handed all at once to `wrap`, which yields the partitions that read them."""
-
-    def __init__(self, inner: AbstractStream, wrap: Callable[[list[Partition]], Iterable[Partition]]) -> None:
-        self._inner = inner
-        self._wrap = wrap
-
-    def generate(self) -> Iterable[Partition]:
-        yield from self._wrap(list(self._inner.generate_partitions()))
-
-
 def windowed_stream(
     inner: AbstractStream,
     cursor_field: str,
     primary_key: list[str],
     saved: Optional[Mapping[str, Any]],
-    wrap: Callable[[list[Partition]], Iterable[Partition]],
+    windows: PartitionGenerator,
     logger: logging.Logger,
 ) -> DefaultStream:
-    """`inner` (the manifest's stream of the same name) with windows that emit its state."""
+    """`inner` (the manifest's stream of the same name) read in `windows`, which emit its state."""
     return DefaultStream(
-        partition_generator=Windows(inner, wrap),
+        partition_generator=windows,
         name=inner.name,
         json_schema=lambda: schema(inner.name),
         primary_key=primary_key,

@@ -11,7 +11,8 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
-from source_agent_activity.intervals import Event, derive, open_from_state, state_of, to_ms
+from source_agent_activity.intervals import Event, derive, open_from_state, state_of
+from source_agent_activity.times import to_ms
 from unit_tests.support.config import ConfigBuilder, catalog, state
 from unit_tests.support.day_windows import STARTS, answer_by_day, four_days, requested_starts
 from unit_tests.support.entrypoint import NOW, read_catalog, states

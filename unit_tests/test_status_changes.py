@@ -13,7 +13,8 @@ from airbyte_cdk.models import AirbyteStateMessageSerializer, FailureType, SyncM
 from airbyte_cdk.test.mock_http import HttpMocker
 from freezegun import freeze_time
 
-from source_agent_activity.status_changes import LatestOfFinishedRun, as_state_time
+from source_agent_activity.status_changes import LatestOfFinishedRun
+from source_agent_activity.times import as_state_time
 from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, state
 from unit_tests.support.day_windows import given_token, requested_starts, window_start
 from unit_tests.support.entrypoint import (
