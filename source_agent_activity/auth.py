@@ -109,9 +109,6 @@ class TokenCache:
         return _Token(value=str(value), refresh_at=self._clock() + lifetime - margin)
 
 
-TOKENS = TokenCache()
-
-
 def _encode(value: str) -> str:
     """RFC 3986 percent-encoding, as RFC 5849 section 3.6 requires (only unreserved characters stay)."""
     return quote(value, safe="~-._")
@@ -158,12 +155,10 @@ def oauth1_credentials(credentials: Mapping[str, str]) -> tuple[str, str, str, s
     )
 
 
-_warned_oauth1 = threading.Event()
-
-
-def warn_oauth1_retired_once() -> None:
-    if not _warned_oauth1.is_set():
-        _warned_oauth1.set()
+def warn_oauth1_retired_once(warned: threading.Event) -> None:
+    """Say once per run (`warned`) that OAuth 1.0a is retired."""
+    if not warned.is_set():
+        warned.set()
         logger.warning(
             "This connection signs requests with OAuth 1.0a app keys. LivePerson retired OAuth 1.0 on 2026-05-31: "
             "switch credentials to OAuth 2.0 client credentials before LivePerson stops accepting these keys."

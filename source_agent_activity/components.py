@@ -30,16 +30,14 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
-from source_agent_activity import auth, halts, hosts, pauses
+from source_agent_activity import auth, halts, hosts
 from source_agent_activity.config_rules import HOST_FIELDS, sync_range
 from source_agent_activity.errors import config_error, system_error, transient_error
-from source_agent_activity.progress import PROGRESS
+from source_agent_activity.sync import Sync
 from source_agent_activity.times import format_time, is_cursor_time, parse_time
 
 logger = logging.getLogger("airbyte")
 
-_PARSED_BODY = "_agent_activity_body"
-_BODY_PROBLEM = "_agent_activity_body_problem"
 _RETRY_LATER = (
     "Nothing of that window was skipped and the state did not move past it: retry the sync later, and contact "
     "LivePerson support if it keeps happening."
@@ -105,7 +103,7 @@ class LivePersonRequester(HttpRequester):
         next_page_token: Optional[Mapping[str, Any]] = None,
     ) -> str:
         url = super().get_url(stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token)
-        return url.replace("{host}", hosts.HOSTS.host(self.service, self.config), 1)
+        return url.replace("{host}", Sync.of(self.config).hosts.host(self.service, self.config), 1)
 
     def send_request(
         self,
@@ -120,13 +118,14 @@ class LivePersonRequester(HttpRequester):
         order, so it comes after the window that halted the host, and the state, which only moves over the unbroken
         run of finished windows, stays before that one. A later page stops its window: part of it was read.
         """
-        host = hosts.HOSTS.host(self.service, self.config)
-        halted = halts.HALTS.reason(host)
+        sync = Sync.of(self.config)
+        host = sync.hosts.host(self.service, self.config)
+        halted = sync.halts.reason(host)
         if halted is not None:
             if next_page_token is None:
                 return None
             raise _stopped(self.name, halted)
-        pauses.PAUSES.wait(host, f"the next {self.name} request")
+        sync.pauses.wait(host, f"the next {self.name} request")
         return super().send_request(stream_state, stream_slice, next_page_token, **kwargs)
 
 
@@ -151,7 +150,7 @@ class OAuth2ClientCredentials(DeclarativeAuthenticator):
     def _key(self) -> tuple[str, str, str, str]:
         credentials = self.config["credentials"]
         return (
-            hosts.HOSTS.host(hosts.SENTINEL, self.config),
+            Sync.of(self.config).hosts.host(hosts.SENTINEL, self.config),
             self.config["account_id"],
             credentials["client_id"],
             credentials["client_secret"],
@@ -163,13 +162,13 @@ class OAuth2ClientCredentials(DeclarativeAuthenticator):
 
     @property
     def token(self) -> str:
-        value = auth.TOKENS.get(*self._key())
+        value = Sync.of(self.config).tokens.get(*self._key())
         self._last_sent = value
         return f"Bearer {value}"
 
     def refresh_and_set_access_token(self) -> None:
         if self._last_sent is not None:
-            auth.TOKENS.discard(*self._key(), rejected=self._last_sent)
+            Sync.of(self.config).tokens.discard(*self._key(), rejected=self._last_sent)
 
 
 @dataclass
@@ -180,7 +179,7 @@ class OAuth1Signature(DeclarativeAuthenticator):
     parameters: InitVar[Mapping[str, Any]]
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        auth.warn_oauth1_retired_once()
+        auth.warn_oauth1_retired_once(Sync.of(self.config).oauth1_warned)
         request.headers["Authorization"] = auth.oauth1_authorization(
             request.method or "GET", request.url or "", *auth.oauth1_credentials(self.config["credentials"])
         )
@@ -201,15 +200,6 @@ class OAuth1Signature(DeclarativeAuthenticator):
 
 
 # Answers
-
-
-def parsed_body(response: requests.Response) -> Any:
-    """The response's JSON, parsed once (orjson) and kept on the response for the extractor and paginator."""
-    body = getattr(response, _PARSED_BODY, None)
-    if body is None:
-        body = orjson.loads(response.content)
-        setattr(response, _PARSED_BODY, body)
-    return body
 
 
 @dataclass
@@ -249,12 +239,13 @@ class HaltOnRefusal(RejectedFreshToken):
     ) -> ErrorResolution:
         request = getattr(response_or_exception, "request", None)
         host = host_of(request)
-        halted = halts.HALTS.reason(host)
+        sync = Sync.of(self.config)
+        halted = sync.halts.reason(host)
         if halted is not None:
             raise _stopped(path_of(request), halted)
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action == ResponseAction.FAIL:
-            halts.HALTS.halt(host, config_error(resolution.error_message or f"{path_of(request)} was refused"))
+            sync.halts.halt(host, config_error(resolution.error_message or f"{path_of(request)} was refused"))
         return resolution
 
 
@@ -281,8 +272,8 @@ class StateChangesErrorHandler(HaltOnRefusal):
         ):
             problem = self._body_problem(response_or_exception)
             if problem:
-                # Kept on the response for the message that ends the sync if every attempt gets such a body.
-                setattr(response_or_exception, _BODY_PROBLEM, problem)
+                # Kept for the message that ends the sync if every attempt gets such a body.
+                Sync.of(self.config).bodies.note_problem(response_or_exception, problem)
                 where = f"LivePerson answered HTTP 200 to {path_of(response_or_exception.request)}"
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, f"{where} with {problem}. {_RETRY_LATER}"
@@ -291,7 +282,7 @@ class StateChangesErrorHandler(HaltOnRefusal):
 
     def _body_problem(self, response: requests.Response) -> Optional[str]:
         try:
-            body = parsed_body(response)
+            body = Sync.of(self.config).bodies.parsed(response)
         except orjson.JSONDecodeError:
             return f"a body that is not valid JSON ({len(response.content)} bytes)"
         records = body.get(self.records_key) if isinstance(body, dict) else None
@@ -341,8 +332,9 @@ class RetryAfterOn429(BackoffStrategy):
         )
         # Every request to this host waits with this one (pauses.py), and this one waits for the others' pauses too.
         host = host_of(response_or_exception.request)
-        pauses.PAUSES.ask(host, wait + CDK_EXTRA_SECONDS)
-        wait = max(wait, pauses.PAUSES.remaining(host) - CDK_EXTRA_SECONDS)
+        pauses = Sync.of(self.config).pauses
+        pauses.ask(host, wait + CDK_EXTRA_SECONDS)
+        wait = max(wait, pauses.remaining(host) - CDK_EXTRA_SECONDS)
         asked = f", Retry-After {retry_after} s" if retry_after.isdigit() else ""
         logger.info(
             f"LivePerson is limiting the request rate (HTTP 429){asked} for {path_of(response_or_exception.request)}: "
@@ -378,7 +370,7 @@ class FailFastOnOutage(BackoffStrategy):
         if request is None:
             return None
         first = self._first_attempt.setdefault(request, time.monotonic())
-        cause = _cause(response_or_exception)
+        cause = _cause(response_or_exception, Sync.of(self.config))
         if attempt_count <= self.max_retries:
             logger.info(
                 f"{cause} for {path_of(request)}: attempt {attempt_count} of {self.max_retries + 1} failed, retrying."
@@ -390,20 +382,20 @@ class FailFastOnOutage(BackoffStrategy):
             "started yet were not read, and the state stops before the first window that was not finished: retry "
             "the sync later, and contact LivePerson support if it persists."
         )
-        halts.HALTS.halt(host_of(request), error)
+        Sync.of(self.config).halts.halt(host_of(request), error)
         raise error
 
 
-def _cause(response_or_exception: Union[requests.Response, requests.RequestException, None]) -> str:
+def _cause(response_or_exception: Union[requests.Response, requests.RequestException, None], sync: Sync) -> str:
     """What the last attempt got: `HTTP 503 (internalCode AA-5007)`, `HTTP 200 with ...`, `ReadTimeout`."""
     if not isinstance(response_or_exception, requests.Response):
         return type(response_or_exception).__name__
     cause = f"HTTP {response_or_exception.status_code}"
-    problem = getattr(response_or_exception, _BODY_PROBLEM, None)
+    problem = sync.bodies.problem(response_or_exception)
     if problem:
         return f"{cause} with {problem}"
     try:
-        body = parsed_body(response_or_exception)
+        body = sync.bodies.parsed(response_or_exception)
     except orjson.JSONDecodeError:
         return cause
     if isinstance(body, dict) and body.get("internalCode"):
@@ -441,13 +433,11 @@ class StateChangesExtractor(RecordExtractor):
 
     AGENT_FIELDS = ("agentId", "employeeId", "agentLoginName", "agentUserName", "agentGroupId")
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._stream = parameters.get("name", "status_changes")
-
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
-        body = parsed_body(response)
+        sync = Sync.of(self.config)
+        body = sync.bodies.parsed(response)
         if "stateChanges" in body:
-            PROGRESS.page(self._stream, response, len(body["stateChanges"]))
+            sync.pages.page(len(body["stateChanges"]))
             return body["stateChanges"]
         records = []
         for agent in body.get("agentsInfo") or []:
@@ -455,7 +445,7 @@ class StateChangesExtractor(RecordExtractor):
             for event in agent.get("statusChangeHistory") or []:
                 records.append({**agent_fields, **event})
         warn_if_v1_page_cut(response, len(records))
-        PROGRESS.page(self._stream, response, len(records))
+        sync.pages.page(len(records))
         return records
 
 
@@ -489,9 +479,6 @@ class NextLinkOffset(PaginationStrategy):
     config: Config
     parameters: InitVar[Mapping[str, Any]]
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._stream = parameters.get("name", "status_changes")
-
     @property
     def initial_token(self) -> Optional[Any]:
         return None
@@ -503,11 +490,12 @@ class NextLinkOffset(PaginationStrategy):
         last_record: Optional[Any],
         last_page_token_value: Optional[Any] = None,
     ) -> Optional[Any]:
-        body = parsed_body(response)
+        sync = Sync.of(self.config)
+        body = sync.bodies.parsed(response)
         references = (body.get("_metadata") or {}).get("references") or []
         href = next((ref.get("href") for ref in references if ref.get("rel") == "next"), None)
         if not href:
-            PROGRESS.finish(self._stream, response)
+            sync.pages.last_page()
             return None
         offsets = parse_qs(urlsplit(href).query).get("offset") or []
         if len(offsets) != 1 or not offsets[0].isdigit():

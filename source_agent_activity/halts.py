@@ -41,6 +41,3 @@ class HaltRegistry:
         """The error that halted `host`, or None while it may be read."""
         with self._lock:
             return self._halted.get(host)
-
-
-HALTS = HaltRegistry()

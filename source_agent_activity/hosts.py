@@ -4,10 +4,10 @@ Each LivePerson account lives in one region; its services have their own hosts, 
 https://developers.liveperson.com/api-guidelines-domain-api.html. The answer is a bare host (the docs write
 plain http; we always use https). A user may override each host; discovery then skips that service.
 
-Nothing is looked up when the source is built: `HOSTS.host(service, config)` is called by the requester and the
-OAuth 2.0 authenticator when they send their first request, and remembers the answer (or the failure) for the rest
-of the process, for every stream and worker thread. A read of status_changes alone therefore never asks for the
-account configuration host, and a failure to find that host fails only the streams that need it.
+Nothing is looked up when the source is built: the run's `HostDirectory` (sync.py) is asked for a host by the
+requester and the OAuth 2.0 authenticator when they send their first request, and remembers the answer (or the
+failure) for the rest of the run, for every stream and worker thread. A read of status_changes alone therefore never
+asks for the account configuration host, and a failure to find that host fails only the streams that need it.
 """
 
 import logging
@@ -137,6 +137,3 @@ def _host_from_answer(response: requests.Response, account_id: str, service: Ser
             f"{service.override_field} to the right host, or contact LivePerson support.{service.needed_by}"
         )
     return base_uri
-
-
-HOSTS = HostDirectory()

@@ -5,7 +5,7 @@ at the same agent's next event of any kind: another status change, a logout, or 
 without a logout. One agent's events are ordered by time; at the same millisecond a logout comes before a login, and
 a login before the status changes of its session, which follow their sequenceNumber.
 
-How it is read. The status changes come from the windows of sync.py: the same pages status_changes reads, read once
+How it is read. The status changes come from the windows of windows.py: the same pages status_changes reads, read once
 when both streams are selected, from this stream's own resume point (no lookback). Each window's events are held
 compactly while its pages are read (window_events.py); then the windows are derived one after the other, in order
 (`Relay`), each taking from the one before it the intervals still open at its end. An interval that spans a window

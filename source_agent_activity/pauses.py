@@ -2,8 +2,9 @@
 
 A 429 is not an outage: LivePerson is asking for a pause, and the request that got it waits as asked (Retry-After, at
 least 1 s: components.RetryAfterOn429). Without sharing that pause, the other workers would keep sending requests
-meanwhile and collect 429s of their own. So the pause is kept per host (`PAUSES.ask`), and every request to that host
-waits until it is over before it is sent: a new page or window (components.LivePersonRequester) and a 429 retry.
+meanwhile and collect 429s of their own. So the pause is kept per host (`PauseBoard.ask`, one board per run, in its
+Sync: sync.py), and every request to that host waits until it is over before it is sent: a new page or window
+(components.LivePersonRequester) and a 429 retry.
 
 The CDK's `api_budget` reads an absolute reset time from a header; LivePerson sends at most a Retry-After in seconds,
 so it cannot express this.
@@ -43,6 +44,3 @@ class PauseBoard:
         if remaining > 0:
             logger.info(f"Waiting {remaining:.1f} s before {what}: LivePerson asked for a pause (HTTP 429).")
             self._sleep(remaining)
-
-
-PAUSES = PauseBoard()

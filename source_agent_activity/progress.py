@@ -1,61 +1,88 @@
-"""The sync log as a progress bar: one line per finished request window."""
+"""The sync log as a progress bar: one line per finished window, told by the window itself.
+
+A window is read on one worker thread, through the manifest's retriever: the extractor sees each page and the
+paginator sees the last one. `Pages` tells them which window the thread is reading, so that the window can count
+its own pages and records; nothing is keyed by URLs read back from the requests.
+"""
 
 import logging
 import threading
 import time
-from typing import Callable, Optional
-from urllib.parse import parse_qs, urlsplit
-
-import requests
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Optional
 
 logger = logging.getLogger("airbyte")
 
 
-class WindowProgress:
-    """Counts records and pages per stream and request window, and logs one line when a window is finished.
+class WindowsProgress:
+    """How many of one sync's windows are finished, out of how many."""
 
-    The Airbyte sync log is the user's progress bar: that line says the window, its records, pages and seconds,
-    and how many windows remain. Windows run on several threads at once, hence the lock.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(self, stream: str, expected: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self._finished = 0
         self._lock = threading.Lock()
-        self._open: dict[tuple[str, str, str], list[float]] = {}
-        self._finished: dict[str, int] = {}
-        self._expected: dict[str, Optional[int]] = {}
 
-    def reset(self, stream: str = "status_changes", expected: Optional[int] = None) -> None:
-        """Start counting a new sync of `stream` in `expected` windows (None: unknown)."""
+    def finished(self) -> int:
         with self._lock:
-            self._open = {key: entry for key, entry in self._open.items() if key[0] != stream}
-            self._finished[stream] = 0
-            self._expected[stream] = expected
+            self._finished += 1
+            return self._finished
 
-    def page(self, stream: str, response: requests.Response, records: int) -> None:
-        key = (stream, *_window_of(response))
-        with self._lock:
-            entry = self._open.setdefault(key, [0, 0, self._clock()])
-            entry[0] += records
-            entry[1] += 1
 
-    def finish(self, stream: str, response: requests.Response) -> None:
-        key = (stream, *_window_of(response))
-        with self._lock:
-            records, pages, started = self._open.pop(key, [0, 0, self._clock()])
-            done = self._finished.get(stream, 0) + 1
-            self._finished[stream] = done
-            expected = self._expected.get(stream)
-        remaining = f", {max(expected - done, 0)} to go" if expected else ""
+class WindowProgress:
+    """One window's pages and records as they are read, and the line the log gets when its last page is read."""
+
+    def __init__(self, windows: WindowsProgress, name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self._windows = windows
+        self._name = name
+        self._clock = clock
+        self._started = clock()
+        self.pages = 0
+        self.records = 0
+        self._done = False
+
+    def page(self, records: int) -> None:
+        self.pages += 1
+        self.records += records
+
+    def last_page(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        windows = self._windows
+        done = windows.finished()
+        remaining = f", {max(windows.expected - done, 0)} to go" if windows.expected else ""
         logger.info(
-            f"{stream} window {key[1]} to {key[2]} done: {int(records)} records in {int(pages)} "
-            f"page(s), {self._clock() - started:.1f} s; {done} window(s) finished{remaining}."
+            f"{windows.stream} window {self._name} done: {self.records} records in {self.pages} page(s), "
+            f"{self._clock() - self._started:.1f} s; {done} window(s) finished{remaining}."
         )
 
 
-def _window_of(response: requests.Response) -> tuple[str, str]:
-    query = parse_qs(urlsplit(response.request.url or "").query)
-    return (query.get("from") or ["?"])[0], (query.get("to") or ["?"])[0]
+class Pages:
+    """The window each worker thread is reading: the extractor and paginator report what they see to it."""
 
+    def __init__(self) -> None:
+        self._local = threading.local()
 
-PROGRESS = WindowProgress()
+    @contextmanager
+    def reading(self, window: WindowProgress) -> Iterator[None]:
+        """While a window's pages are read on this thread (a window is read on one thread, from first to last)."""
+        self._local.window = window
+        try:
+            yield
+        finally:
+            self._local.window = None
+
+    def current(self) -> Optional[WindowProgress]:
+        return getattr(self._local, "window", None)
+
+    def page(self, records: int) -> None:
+        window = self.current()
+        if window is not None:
+            window.page(records)
+
+    def last_page(self) -> None:
+        window = self.current()
+        if window is not None:
+            window.last_page()

@@ -20,8 +20,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity import intervals, status_changes
 from source_agent_activity.config_rules import validate_config, validate_credentials
-from source_agent_activity.sync import activity_streams
+from source_agent_activity.sync import SYNC_KEY, Sync
 from source_agent_activity.windowed import saved_state
+from source_agent_activity.windows import activity_streams
 
 
 class SourceAgentActivity(YamlDeclarativeSource):
@@ -41,25 +42,28 @@ class SourceAgentActivity(YamlDeclarativeSource):
         catalog: Optional[ConfiguredAirbyteCatalog] = None,
         config: Optional[Mapping[str, Any]] = None,
         state: Optional[list[AirbyteStateMessage]] = None,
+        sync: Optional[Sync] = None,
         **kwargs: Any,
     ) -> None:
+        # What this run's components share (sync.py), handed to them in the config they are built with.
+        self.sync = sync or Sync()
+        if config is not None:
+            config = {**config, SYNC_KEY: self.sync.id}
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
         self._windowed_states = {name: saved_state(name, state) for name in self.WINDOWED}
-        # True while a read has both windowed streams selected: status_changes' windows then read both (sync.py).
-        self._read_together = False
 
-    # The manifest's streams read in windows that keep their state (sync.py).
+    # The manifest's streams read in windows that keep their state (windows.py).
     WINDOWED = (status_changes.NAME, intervals.NAME)
 
     def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
-        """The manifest's streams; status_changes and agent_status_intervals are read in the windows of sync.py,
+        """The manifest's streams; status_changes and agent_status_intervals are read in the windows of windows.py,
         which emit their state."""
         streams = super().streams(config)
         windowed = activity_streams(
             {stream.name: stream for stream in streams if stream.name in self.WINDOWED},
             config,
             self._windowed_states,
-            self._read_together,
+            self.sync,
             self.logger,
         )
         return [windowed.get(stream.name, stream) for stream in streams]
@@ -97,9 +101,9 @@ class SourceAgentActivity(YamlDeclarativeSource):
     ) -> Iterator[AirbyteMessage]:
         validate_config(config, datetime.now(UTC))
         selected = {configured.stream.name for configured in catalog.streams}
-        self._read_together = set(self.WINDOWED) <= selected
-        if self._read_together:
-            # One read of LivePerson for both: status_changes' windows emit agent_status_intervals too (sync.py).
+        self.sync.read_together = set(self.WINDOWED) <= selected
+        if self.sync.read_together:
+            # One read of LivePerson for both: status_changes' windows emit agent_status_intervals too (windows.py).
             catalog = ConfiguredAirbyteCatalog(
                 streams=[configured for configured in catalog.streams if configured.stream.name != intervals.NAME]
             )

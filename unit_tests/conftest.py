@@ -1,4 +1,5 @@
-"""Fixtures every unit test gets: fresh host and token caches, a fake token clock, retries that never really sleep."""
+"""Fixtures every unit test gets: a fresh Sync (hosts, tokens, halts, pauses) on fake clocks, retries that never
+really sleep."""
 
 import threading
 from types import SimpleNamespace
@@ -10,7 +11,9 @@ import requests_mock.adapter
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_agent_activity import auth, halts, hosts, pauses
+from source_agent_activity import auth, hosts, pauses
+from source_agent_activity.sync import Sync
+from unit_tests.support import entrypoint
 
 
 class FakeClock:
@@ -61,34 +64,33 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
 
 
 @pytest.fixture(autouse=True)
-def host_directory(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> hosts.HostDirectory:
-    """`hosts.HOSTS` remembers hosts for the whole process: each test starts with none, pausing into `sleeps`."""
-    directory = hosts.HostDirectory(sleep=sleeps)
-    monkeypatch.setattr(hosts, "HOSTS", directory)
-    return directory
+def token_clock() -> FakeClock:
+    """The clock token lifetimes are measured on, moved by hand."""
+    return FakeClock()
 
 
 @pytest.fixture(autouse=True)
-def halts_and_pauses(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> pauses.PauseBoard:
-    """Halted hosts and 429 pauses last a process: each test starts with none, on the clock every pause moves on."""
-    monkeypatch.setattr(halts, "HALTS", halts.HaltRegistry())
-    board = pauses.PauseBoard(clock=sleeps.clock, sleep=sleeps)
-    monkeypatch.setattr(pauses, "PAUSES", board)
-    return board
+def sync(sleeps: SleepRecorder, token_clock: FakeClock) -> Sync:
+    """What a connector run shares, new for each test and shared by every source the test builds (support/entrypoint):
+    no host known or halted, no token, no pause, and every pause on the clock `sleeps` moves on."""
+    shared = Sync(
+        hosts=hosts.HostDirectory(sleep=sleeps),
+        tokens=auth.TokenCache(clock=token_clock, sleep=sleeps),
+        pauses=pauses.PauseBoard(clock=sleeps.clock, sleep=sleeps),
+    )
+    entrypoint.use_sync(shared)
+    yield shared
+    entrypoint.use_sync(None)
 
 
-@pytest.fixture(autouse=True)
-def token_clock(monkeypatch: pytest.MonkeyPatch, sleeps: SleepRecorder) -> FakeClock:
-    """`auth.TOKENS` lives for the whole process: each test gets an empty cache on its own clock."""
-    clock = FakeClock()
-    monkeypatch.setattr(auth, "TOKENS", auth.TokenCache(clock=clock, sleep=sleeps))
-    return clock
+@pytest.fixture
+def host_directory(sync: Sync) -> hosts.HostDirectory:
+    return sync.hosts
 
 
-@pytest.fixture(autouse=True)
-def oauth1_warning_not_yet_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The OAuth 1.0a retirement warning is given once per process; each test starts before it."""
-    monkeypatch.setattr(auth, "_warned_oauth1", threading.Event())
+@pytest.fixture
+def halts_and_pauses(sync: Sync) -> pauses.PauseBoard:
+    return sync.pauses
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,14 @@ from unit_tests.support.config import (
     SENTINEL_HOST,
     ConfigBuilder,
 )
-from unit_tests.support.entrypoint import NOW, read_status_changes, record_times, secrets_printed, stream_error
+from unit_tests.support.entrypoint import (
+    NOW,
+    current_sync,
+    read_status_changes,
+    record_times,
+    secrets_printed,
+    stream_error,
+)
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, TokenResponse, a_record
 
@@ -31,7 +38,7 @@ TOKEN_B = "unit-bearer-token-b-93d7a1c5e2f04b68"
 
 
 def _get_token() -> str:
-    return auth.TOKENS.get(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET)
+    return current_sync().tokens.get(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET)
 
 
 class TestTokenFetch:
@@ -126,7 +133,7 @@ class TestTokenFetch:
         )
         _get_token()
 
-        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
+        current_sync().tokens.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
 
         assert _get_token() == TOKEN_B
 
@@ -134,7 +141,7 @@ class TestTokenFetch:
         http_mocker.post(RequestBuilder.token().build(), TokenResponse().with_access_token(TOKEN_B).build())
         _get_token()
 
-        auth.TOKENS.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
+        current_sync().tokens.discard(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, rejected=TOKEN_A)
 
         assert _get_token() == TOKEN_B
 
@@ -149,7 +156,7 @@ class TestTokenFetch:
         _get_token()
 
         with pytest.raises(AirbyteTracedException):
-            auth.TOKENS.get(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, "unit-other-secret-0b9e4d7a31")
+            current_sync().tokens.get(SENTINEL_HOST, ACCOUNT_ID, CLIENT_ID, "unit-other-secret-0b9e4d7a31")
 
     def test_given_wrong_client_secret_when_get_token_then_config_error_names_the_fields(
         self, http_mocker: HttpMocker

@@ -9,11 +9,29 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, 
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 
 from source_agent_activity import SourceAgentActivity
+from source_agent_activity.sync import Sync
 from unit_tests.support.config import SECRETS, catalog
 
 # The instant every read and check test runs at: 180 days before it is 2025-12-17T12:00:00Z.
 NOW = "2026-06-15T12:00:00Z"
 EARLIEST = "2025-12-17T12:00:00.000Z"
+
+
+class _TestSync:
+    """The Sync every source a test builds through these helpers shares: its parts run on the test's fake clocks
+    (unit_tests/conftest.py sets it for each test), as one connector run's parts would."""
+
+    current: Optional[Sync] = None
+
+
+def use_sync(sync: Optional[Sync]) -> None:
+    _TestSync.current = sync
+
+
+def current_sync() -> Sync:
+    """The Sync of the running test."""
+    assert _TestSync.current is not None, "unit_tests/conftest.py gives every test its Sync"
+    return _TestSync.current
 
 
 def read_catalog(
@@ -23,7 +41,7 @@ def read_catalog(
     expect_failure: bool = False,
 ) -> EntrypointOutput:
     """`read` of the catalog's streams, the source built with catalog, config and state as run.py builds it."""
-    source = SourceAgentActivity(catalog=configured_catalog, config=config, state=state)
+    source = SourceAgentActivity(catalog=configured_catalog, config=config, state=state, sync=current_sync())
     outcome = ExpectedOutcome.EXPECT_EXCEPTION if expect_failure else ExpectedOutcome.EXPECT_SUCCESS
     return read(source, config, configured_catalog, state, expected_outcome=outcome)
 
@@ -42,7 +60,9 @@ def check(config: dict, tmp_path: Path) -> EntrypointOutput:
     """`check`, with the config in a file as Airbyte passes it."""
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
-    return _run_command(SourceAgentActivity(config=config), ["check", "--config", str(config_path)])
+    return _run_command(
+        SourceAgentActivity(config=config, sync=current_sync()), ["check", "--config", str(config_path)]
+    )
 
 
 def connection_status(output: EntrypointOutput) -> AirbyteConnectionStatus:
