@@ -31,6 +31,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Erro
 from airbyte_cdk.sources.types import Config, StreamSlice, StreamState
 
 from source_agent_activity import auth, halts, hosts
+from source_agent_activity.cdk_reliance import CDK_EXTRA_SECONDS
 from source_agent_activity.config_rules import HOST_FIELDS, sync_range
 from source_agent_activity.errors import config_error, system_error, transient_error
 from source_agent_activity.sync import Sync
@@ -401,10 +402,6 @@ def _cause(response_or_exception: Union[requests.Response, requests.RequestExcep
     if isinstance(body, dict) and body.get("internalCode"):
         return f"{cause} (internalCode {body['internalCode']})"
     return cause
-
-
-# What the CDK adds to every wait a strategy answers (airbyte_cdk/sources/streams/http/rate_limiting.py).
-CDK_EXTRA_SECONDS = 1
 
 
 def path_of(request: Optional[requests.PreparedRequest]) -> str:
