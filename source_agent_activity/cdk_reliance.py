@@ -52,8 +52,9 @@ READY_MESSAGES_PASS_THROUGH = Reliance(
         "sources/streams/concurrent/partition_reader.py PartitionReader.process_partition"
     ),
     relied_on_by=(
-        "windowed.py (NothingToRead, StateInWindows.observe), status_changes.py (StatusChangesWindow), "
-        "intervals.py (IntervalsWindow): each window yields its Records, then its stream's STATE message"
+        "windows.py (ActivityWindow: status_changes' Records and STATE; when both streams are read together, "
+        "agent_status_intervals' RECORD, STATE and stream-status messages, in the order the stream's protocol wants "
+        "them), windowed.py (Messages, StateInWindows.observe)"
     ),
     tests=(
         "test_given_partition_yields_ready_messages_when_read_then_emitted_unchanged_in_order_without_running_or_count",
@@ -70,8 +71,8 @@ RECORD_COUNTS_IN_STATE = Reliance(
     where="entrypoint.py AirbyteEntrypoint.read, AirbyteEntrypoint.handle_record_counts",
     relied_on_by=(
         "status_changes.py and intervals.py: each STATE a window yields follows the records it covers on the same "
-        "queue, so the platform's record count per state is right without our code counting (our windows yield "
-        "Records; a ready RECORD message would be counted the same)"
+        "queue, so the platform's record count per state is right without our code counting; windows.py: "
+        "agent_status_intervals' ready RECORD messages, when it is read with status_changes, are counted the same"
     ),
     tests=(
         "test_given_records_and_states_of_two_streams_when_read_through_entrypoint_then_each_state_counts_its_stream",
@@ -99,7 +100,9 @@ SCHEDULING = Reliance(
     relied_on_by=(
         "manifest.yaml (concurrency_level); intervals.py (Relay: window i waits for window i - 1, which must not be "
         "queued behind it); halts.py and LivePersonRequester (windows start in order, so a halted host stops the "
-        "windows after the one that halted it)"
+        "windows after the one that halted it); windows.py and source.py (why the two status-changes streams are read "
+        "by one stream's windows: with 3 workers or fewer the second stream's windows would start after all of the "
+        "first's)"
     ),
     tests=(
         "test_given_num_workers_when_source_built_then_min_of_it_and_10_threads_and_half_as_many_generators",
@@ -119,7 +122,8 @@ READ_BUILDS_CATALOG_STREAMS = Reliance(
     where="sources/declarative/concurrent_declarative_source.py ConcurrentDeclarativeSource.read, _select_streams",
     relied_on_by=(
         "source.py (SourceAgentActivity.streams wraps the two windowed streams; their windows read __start and __end, "
-        "which only the transformed config of the constructor holds)"
+        "which only the transformed config of the constructor holds; read() hands the CDK a catalog without "
+        "agent_status_intervals when status_changes' windows read it too)"
     ),
     tests=(
         "test_given_catalog_of_one_known_and_one_unknown_stream_when_read_then_only_known_read_and_unknown_incomplete",
@@ -193,7 +197,7 @@ PARTITION_STATES_AS_IS = Reliance(
         "sources/concurrent_source/concurrent_source.py ConcurrentSource._handle_item; "
         "sources/streams/concurrent/partition_reader.py PartitionReader.process_partition"
     ),
-    relied_on_by="status_changes.py, intervals.py, windowed.py (NothingToRead emits the saved state again)",
+    relied_on_by="status_changes.py, intervals.py, windowed.py (Messages emits the saved state again)",
     tests=("test_given_partition_yields_equal_states_when_read_then_both_emitted_as_the_same_objects_and_no_other",),
 )
 

@@ -1,12 +1,8 @@
-"""What status_changes and agent_status_intervals share: streams built on the manifest's windows, whose windows emit
-the stream's state themselves.
-
-The manifest's `DatetimeBasedCursor` makes the windows (from the saved state, the lookback, the start date and
-`history_days`), and its retriever reads them: requests, auth, retries, paging. The source wraps each such stream in
-a `DefaultStream` of its own, whose partitions read the manifest's windows and follow each window's records with the
-state it allows, on the same queue, so that a state never runs ahead of the records it covers. Its cursor keeps
-nothing: the CDK's concurrent cursor parses every record's time with strptime and hashes its window once per record,
-half the CPU of a sync (docs/performance.md), to learn what the windows already know.
+"""What status_changes and agent_status_intervals share as streams: a `DefaultStream` on the manifest's stream of the
+same name, read in windows (windows.py) that emit the stream's state themselves, each after the records it covers on
+the same queue, so that a state never runs ahead of its records. The stream's cursor keeps nothing: the CDK's
+concurrent cursor parses every record's time with strptime and hashes its window once per record, half the CPU of a
+sync (docs/performance.md), to learn what the windows already know.
 """
 
 import json
@@ -97,7 +93,7 @@ class StateInWindows(Cursor):
         return None
 
     def ensure_at_least_one_state_emitted(self) -> None:
-        # A read that finishes ends with a state from its windows (or NothingToRead); one that fails keeps the last.
+        # A read that finishes ends with a state from its windows (or `Messages`); one that fails keeps the last.
         return None
 
     def should_be_synced(self, record: Record) -> bool:
