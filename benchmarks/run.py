@@ -5,12 +5,15 @@ repetition runs both clients as subprocesses, one after the other, on the same d
 (full refresh of status_changes, output to a file) and `benchmarks/floor_client.py` (the least work any client must
 do); at the largest scale also the connector with agent_status_intervals alone and with both streams. Wall time, CPU
 time and peak RSS come from `os.wait4`, HTTP requests from the simulator's counters. Both must write the same
-records (count and primary keys) as the simulator's ground truth, else the run fails. Then the latency case: a sparse
-account with 200 ms per request, the connector at several num_workers.
+records (count and primary keys) as the simulator's ground truth, else the run fails. Then a large account (10,000
+agents, 14 days) read with each stream selection, and the latency case: a sparse account with 200 ms per request,
+the connector at several num_workers, with status_changes alone and with both streams. With --baseline, another
+checkout of the connector (its own .venv) runs right after this one in every connector run, for before/after rows.
 
     .venv/bin/python -m benchmarks.run                     # what `make bench` runs; writes docs/performance.md
-    .venv/bin/python -m benchmarks.run --quick             # smoke test: 20k records, 1 repetition
-    .venv/bin/python -m benchmarks.run --scales 100000 --repeat 5 --latency-workers ""
+    .venv/bin/python -m benchmarks.run --quick             # smoke test: 20k records, 1,000 agents, 1 repetition
+    .venv/bin/python -m benchmarks.run --scales 100000 --repeat 5 --large-agents 0 --latency-workers ""
+    .venv/bin/python -m benchmarks.run --scales 1000000 --latency-workers 1,4 --baseline ../previous-release
 """
 
 import argparse
@@ -27,20 +30,21 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import orjson
 import requests
 
 from benchmarks.floor_client import DAY_MS, format_ms, parse_ms, windows
+from liveperson_simulator.config import SimulatorConfig
+from liveperson_simulator.roster import expected_records_per_agent_day
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-CONNECTOR = BIN / "source-agent-activity"
 DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 RESULTS = ROOT / "benchmarks" / "results"
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
@@ -58,6 +62,8 @@ STREAMS_OF = {
     "both": ("status_changes", "agent_status_intervals"),
 }
 INTERVAL_CLIENTS = tuple(client for client, streams in STREAMS_OF.items() if "agent_status_intervals" in streams)
+LARGE = "large"  # the label of the large account: many agents, a short history
+LATENCY_CLIENTS = ("connector", "both")
 
 
 # Running things
@@ -82,6 +88,7 @@ class Measurement:
     code: str = ""  # fingerprint of source_agent_activity/ when the connector ran
     digest: int = field(default=0, repr=False)
     intervals: int = 0  # agent_status_intervals records written
+    checkout: str = ""  # the connector checkout that ran (empty for the floor)
 
 
 class BenchmarkError(RuntimeError):
@@ -172,14 +179,25 @@ def run_measured(command: list[str], env: dict[str, str], stdout: Path, stderr: 
     return process.returncode, wall, cpu, usage.ru_maxrss / 1024  # Linux reports ru_maxrss in KiB
 
 
-def connector_fingerprint() -> str:
-    """A short hash of the connector's files: tells whether its code changed while the benchmark ran."""
-    digest = hashlib.sha256()
-    package = ROOT / "source_agent_activity"
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
+@dataclass(frozen=True)
+class Checkout:
+    """A checkout of the connector, run through the console script of its own .venv (installed with `pip -e`)."""
+
+    root: Path
+    baseline: bool = False
+
+    @property
+    def script(self) -> Path:
+        return self.root / ".venv" / "bin" / "source-agent-activity"
+
+    def fingerprint(self) -> str:
+        """A short hash of the connector's files: tells whether its code changed while the benchmark ran."""
+        digest = hashlib.sha256()
+        package = self.root / "source_agent_activity"
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()[:12]
 
 
 def _kill(pid: int) -> None:
@@ -236,12 +254,10 @@ class DateRange:
     end: str
 
     @classmethod
-    def recent(cls, margin: timedelta) -> "DateRange":
-        """Ends a minute ago; starts 180 days before that plus ``margin``, inside the connector's 180-day clamp."""
-        now_ms = time.time_ns() // 1_000_000
-        end_ms = now_ms - 60_000
-        start_ms = end_ms - CONNECTOR_MAX_HISTORY // timedelta(milliseconds=1) + margin // timedelta(milliseconds=1)
-        return cls(format_ms(start_ms), format_ms(end_ms))
+    def recent(cls, span: timedelta) -> "DateRange":
+        """Ends a minute ago and starts ``span`` before that (less than 180 days: inside the connector's clamp)."""
+        end_ms = time.time_ns() // 1_000_000 - 60_000
+        return cls(format_ms(end_ms - span // timedelta(milliseconds=1)), format_ms(end_ms))
 
     def still_unclamped(self) -> bool:
         """True while now - 180 days (the connector's clamp) is still at least a minute before ``start``."""
@@ -253,7 +269,11 @@ class Bench:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
         self.workdir = workdir
-        self.measurements: list[Measurement] = []
+        self.measurements: list[Measurement] = []  # the floor's and this checkout's runs
+        self.baseline: list[Measurement] = []  # the --baseline checkout's runs
+        self.checkouts = [Checkout(args.connector.resolve())]
+        if args.baseline is not None:
+            self.checkouts.append(Checkout(args.baseline.resolve(), baseline=True))
         self.expected: dict[str, dict[str, int]] = {}  # label -> {"records", "requests", "windows"}
         self.ranges: dict[str, DateRange] = {}
         self.simulators: dict[str, str] = {}  # label -> simulator command
@@ -293,7 +313,15 @@ class Bench:
             config["num_workers"] = num_workers
         return config
 
-    def command(self, client: str, sim: SimulatorProcess, dates: DateRange, output: Path, workers: Optional[int]):
+    def command(
+        self,
+        client: str,
+        sim: SimulatorProcess,
+        dates: DateRange,
+        output: Path,
+        workers: Optional[int],
+        checkout: Optional[Checkout],
+    ):
         if client == "floor":
             info_file = self.workdir / f"simulator-{sim.name}.json"
             command = [sys.executable, "-m", "benchmarks.floor_client", "--info", str(info_file)]
@@ -313,7 +341,7 @@ class Bench:
                 for name in STREAMS_OF[client]
             ]
             catalog.write_text(json.dumps({"streams": entries}, indent=2))
-        command = [str(CONNECTOR), "read", "--config", str(config), "--catalog", str(catalog)]
+        command = [str(checkout.script), "read", "--config", str(config), "--catalog", str(catalog)]
         return command, {**os.environ, "REQUESTS_CA_BUNDLE": sim.info["ca_path"]}
 
     def run_client(
@@ -324,6 +352,7 @@ class Bench:
         repetition: int,
         num_workers: Optional[int] = None,
         record: bool = True,
+        checkout: Optional[Checkout] = None,
     ) -> Measurement:
         dates = self.ranges[label]
         if client != "floor" and not dates.still_unclamped():
@@ -332,21 +361,24 @@ class Bench:
                 f"{dates.start} forward (its 180-day clamp) and read fewer records than the floor"
             )
         self.run_number += 1
+        baseline = checkout is not None and checkout.baseline
         stem = f"{self.run_number:03d}-{label}-{client}" + (f"-w{num_workers}" if num_workers else "")
+        stem += "-baseline" if baseline else ""
         output, stderr = self.workdir / f"{stem}.jsonl", self.workdir / f"{stem}.stderr"
-        command, env = self.command(client, sim, dates, output, num_workers)
+        command, env = self.command(client, sim, dates, output, num_workers, checkout)
         # The connector writes its messages to stdout; the floor to --output, and a summary line to stdout.
         stdout = self.workdir / f"{stem}.stdout" if client == "floor" else output
-        fingerprint = "" if client == "floor" else connector_fingerprint()
+        fingerprint = "" if checkout is None else checkout.fingerprint()
         sim.control("POST", "reset-stats")
         server_cpu_before = sim.cpu_seconds()
         code, wall, cpu, rss = run_measured(command, env, stdout, stderr, self.args.timeout)
-        if client != "floor" and connector_fingerprint() != fingerprint:
+        if checkout is not None and checkout.fingerprint() != fingerprint:
             fingerprint += "+changed"
         server_cpu = sim.cpu_seconds() - server_cpu_before
         stats = sim.control("GET", "stats")
         scan = scan_output(output)
-        what = f"{client} ({label}, repetition {repetition})"
+        name = f"{client} (baseline)" if baseline else client
+        what = f"{name} ({label}, repetition {repetition})"
         if code != 0 or scan.errors:
             tail = stderr.read_text(errors="replace")[-2000:]
             raise BenchmarkError(f"{what} failed with exit code {code}: {scan.errors[:3]} {tail}\nsee {output}")
@@ -366,20 +398,27 @@ class Bench:
             code=fingerprint,
             digest=scan.digest,
             intervals=scan.intervals,
+            checkout="" if checkout is None else str(checkout.root),
         )
         self.check(measurement, scan, what)
         if not self.args.keep_output:
             output.unlink()
         self.log(
-            f"[{label}] {client}{f' num_workers={num_workers}' if num_workers else ''}"
+            f"[{label}] {name}"
+            f"{f' num_workers={num_workers}' if num_workers else ''}"
             f"{'' if record else ' (warm-up)'} #{repetition}: {scan.records} records, {scan.intervals} intervals, "
             f"{scan.states} states, "
             f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss:.0f} MB, {stats['total']} requests "
             f"{stats['by_endpoint']}, simulator CPU {server_cpu:.2f} s"
         )
         if record:
-            self.measurements.append(measurement)
+            (self.baseline if baseline else self.measurements).append(measurement)
         return measurement
+
+    def run_each_checkout(self, client: str, sim: SimulatorProcess, label: str, repetition: int, **options) -> None:
+        """The floor once; a connector client with this checkout, then right after with the baseline (if any)."""
+        for checkout in [None] if client == "floor" else self.checkouts:
+            self.run_client(client, sim, label, repetition, checkout=checkout, **options)
 
     def check(self, run: Measurement, scan: OutputScan, what: str) -> None:
         """Fail loudly unless the run wrote the ground truth: the same records as every other run of this range.
@@ -415,41 +454,59 @@ class Bench:
         if problems:
             raise BenchmarkError(f"{what}: " + "; ".join(problems))
 
-    # The two parts
+    # The three parts
 
     def scale(self, records: int) -> None:
         label = f"{records:,}".replace(",", "_")
         # The simulator keeps every query result of the run in memory, so that it serves both clients' pages at the
         # same speed from the first measured run on: the floor then measures the client, not the data generator.
         arguments = ["--records", str(records), "--window-cache-records", str(records * 2)]
-        with SimulatorProcess(label, arguments, self.workdir) as sim:
-            self.simulators[label] = shlex.join(["python", "-m", "liveperson_simulator", *arguments])
-            self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
-            self.expect(sim, label, self.ranges[label])
-            # Warm-up, not measured: the simulator's page caches and the OS file cache of both clients' imports.
+        clients = CLIENTS + INTERVAL_CLIENTS if records == max(self.args.scales) else CLIENTS
+        self.account(label, arguments, self.six_months(), clients)
+
+    def large_account(self, agents: int) -> None:
+        """Many agents, a short history: each window holds many agents' events (what agent_status_intervals keeps)."""
+        days = self.args.large_days
+        # The simulator's own changes_per_session and sessions_per_day (its command line does not set them).
+        config = SimulatorConfig(agents=agents, history_days=days)
+        records = agents * days * expected_records_per_agent_day(config.sessions_per_day, config.changes_per_session)
+        arguments = ["--agents", str(agents), "--history-days", str(days)]
+        arguments += ["--window-cache-records", str(math.ceil(records) * 2)]  # every query result kept, as above
+        self.account(LARGE, arguments, DateRange.recent(timedelta(days=days)), ("connector", *INTERVAL_CLIENTS))
+
+    def account(self, label: str, arguments: list[str], dates: DateRange, clients: Iterable[str]) -> None:
+        with self.simulator(label, arguments, dates) as sim:
+            # Warm-up, not measured: the simulator's page caches (the OS file cache of the imports: simulator()).
             self.run_client("floor", sim, label, 0, record=False)
-            self.warm_connector_imports()
-            clients = CLIENTS + INTERVAL_CLIENTS if records == max(self.args.scales) else CLIENTS
             for repetition in range(1, self.args.repeat + 1):
                 for client in clients:  # interleaved, so that drift hits every client alike
-                    self.run_client(client, sim, label, repetition, num_workers=self.args.workers)
+                    self.run_each_checkout(client, sim, label, repetition, num_workers=self.args.workers)
 
     def latency(self, workers: list[int]) -> None:
         label = "latency"
         arguments = ["--agents", str(self.args.latency_agents), "--history-days", str(self.args.latency_days)]
         arguments += ["--latency-ms", str(self.args.latency_ms)]
-        with SimulatorProcess(label, arguments, self.workdir) as sim:
-            self.simulators[label] = shlex.join(["python", "-m", "liveperson_simulator", *arguments])
-            self.ranges[label] = DateRange.recent(timedelta(hours=self.args.margin_hours))
-            self.expect(sim, label, self.ranges[label])
-            self.warm_connector_imports()
+        with self.simulator(label, arguments, self.six_months()) as sim:
             self.run_client("floor", sim, label, 1)  # once, for reference (and it warms the simulator's caches)
             for repetition in range(1, self.args.repeat + 1):
                 for count in workers:
-                    self.run_client("connector", sim, label, repetition, num_workers=count)
+                    for client in LATENCY_CLIENTS:
+                        self.run_each_checkout(client, sim, label, repetition, num_workers=count)
 
-    def warm_connector_imports(self) -> None:
-        subprocess.run([str(CONNECTOR), "spec"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+    def six_months(self) -> DateRange:
+        """The connector's 180 days less --margin-hours, so that its clamp leaves the start alone while it runs."""
+        return DateRange.recent(CONNECTOR_MAX_HISTORY - timedelta(hours=self.args.margin_hours))
+
+    @contextmanager
+    def simulator(self, label: str, arguments: list[str], dates: DateRange) -> Iterator[SimulatorProcess]:
+        """The simulator of one part, its range's ground truth counted, every checkout's imports in the file cache."""
+        with SimulatorProcess(label, arguments, self.workdir) as sim:
+            self.simulators[label] = shlex.join(["python", "-m", "liveperson_simulator", *arguments])
+            self.ranges[label] = dates
+            self.expect(sim, label, dates)
+            for checkout in self.checkouts:
+                subprocess.run([str(checkout.script), "spec"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+            yield sim
 
 
 # Reporting
@@ -527,8 +584,8 @@ def latency_table(bench: Bench, workers: list[int]) -> list[str]:
     label = "latency"
     lines = [
         "| client | num_workers | records | wall s | min–max wall s | CPU s | peak RSS MB | HTTP requests (expected) "
-        "| speedup vs " + f"num_workers={workers[0]} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| speedup vs num_workers={workers[0]} | wall ÷ status_changes alone |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     expected = bench.expected[label]["requests"]
     floor = group(bench.measurements, label=label, client="floor")
@@ -536,16 +593,45 @@ def latency_table(bench: Bench, workers: list[int]) -> list[str]:
         run = floor[0]
         lines.append(
             f"| floor (sequential, 1 run) | 1 | {run.records:,} | {run.wall_s:.2f} | – | {run.cpu_s:.2f} | "
-            f"{run.peak_rss_mb:.0f} | {run.requests} ({expected}) | |"
+            f"{run.peak_rss_mb:.0f} | {run.requests} ({expected}) | | |"
         )
-    base = median(r.wall_s for r in group(bench.measurements, label=label, client="connector", num_workers=workers[0]))
-    for count in workers:
-        runs = group(bench.measurements, label=label, client="connector", num_workers=count)
-        wall = median(r.wall_s for r in runs)
+    walls = {
+        (client, count): median(
+            r.wall_s for r in group(bench.measurements, label=label, client=client, num_workers=count)
+        )
+        for client in LATENCY_CLIENTS
+        for count in workers
+    }
+    for client in LATENCY_CLIENTS:
+        for count in workers:
+            runs = group(bench.measurements, label=label, client=client, num_workers=count)
+            wall, base, alone = walls[client, count], walls[client, workers[0]], walls["connector", count]
+            lines.append(
+                f"| connector: {' + '.join(STREAMS_OF[client])} | {count} | {runs[0].records:,} | {wall:.2f} | "
+                f"{spread([r.wall_s for r in runs])} | {median(r.cpu_s for r in runs):.2f} | "
+                f"{median(r.peak_rss_mb for r in runs):.0f} | {median(r.requests for r in runs):g} ({expected}) | "
+                f"{base / wall:.2f}× | {'' if client == 'connector' else f'{wall / alone:.2f}×'} |"
+            )
+    return lines
+
+
+def baseline_table(bench: Bench) -> list[str]:
+    """Every setting the baseline ran: its medians before (the baseline) and after (this checkout)."""
+    lines = [
+        "| part | streams selected | num_workers | HTTP requests | wall s | CPU s | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    measures = (("requests", "g"), ("wall_s", ".2f"), ("cpu_s", ".2f"), ("peak_rss_mb", ".0f"))
+    for label, client, workers in dict.fromkeys((r.label, r.client, r.num_workers) for r in bench.baseline):
+        before = group(bench.baseline, label=label, client=client, num_workers=workers)
+        after = group(bench.measurements, label=label, client=client, num_workers=workers)
+        cells = [
+            f"{median(getattr(r, name) for r in before):{form}} → {median(getattr(r, name) for r in after):{form}}"
+            for name, form in measures
+        ]
         lines.append(
-            f"| connector | {count} | {runs[0].records:,} | {wall:.2f} | {spread([r.wall_s for r in runs])} | "
-            f"{median(r.cpu_s for r in runs):.2f} | {median(r.peak_rss_mb for r in runs):.0f} | "
-            f"{median(r.requests for r in runs):g} ({expected}) | {base / wall:.2f}× |"
+            f"| {label.replace('_', ',')} | {' + '.join(STREAMS_OF[client])} | {workers or 'default'} | "
+            f"{' | '.join(cells)} |"
         )
     return lines
 
@@ -588,9 +674,30 @@ def targets(bench: Bench, labels: list[str], workers: list[int]) -> list[str]:
         )
         ratio = median_of(largest, "cpu_s", client="intervals") / median_of(largest, "cpu_s")
         rows.append(("CPU per status change: agent_status_intervals ≤ 2× status_changes", f"{ratio:.2f}×", ratio <= 2))
+        ratio = median_of(largest, "cpu_s", client="both") / median_of(largest, "cpu_s")
+        name = f"CPU with both streams at {largest.replace('_', ',')} ≤ 1.8× status_changes alone"
+        rows.append((name, f"{ratio:.2f}×", ratio <= 1.8))
+    if LARGE in bench.expected:
+        both_rss = median_of(LARGE, "peak_rss_mb", client="both")
+        name = f"peak RSS with both streams, large account ({bench.args.large_agents:,} agents) ≤ 300 MB"
+        rows.append((name, f"{both_rss:.0f} MB", both_rss <= 300))
+    for label in [label for label in labels[-1:] + [LARGE] if group(bench.measurements, label=label, client="both")]:
+        both, alone = median_of(label, "requests", client="both"), median_of(label, "requests")
+        name = f"requests with both streams = status_changes alone ({label.replace('_', ',')})"
+        rows.append((name, f"{both:g} (alone {alone:g})", both == alone))
     if 1 in workers and 4 in workers:
         speedup = median_of("latency", "wall_s", num_workers=1) / median_of("latency", "wall_s", num_workers=4)
         rows.append(("latency case: num_workers=4 ≥ 2.5× faster than 1", f"{speedup:.2f}×", speedup >= 2.5))
+    if workers:
+        ratios = {
+            count: median_of("latency", "wall_s", client="both", num_workers=count)
+            / median_of("latency", "wall_s", num_workers=count)
+            for count in workers
+        }
+        text = ", ".join(f"{ratio:.2f}× (num_workers={count})" for count, ratio in ratios.items())
+        rows.append(
+            ("latency case: wall with both streams ≤ 1.1× status_changes alone", text, max(ratios.values()) <= 1.1)
+        )
     lines = ["| target | measured | met |", "|---|---:|:---:|"]
     lines += [f"| {name} | {value} | {'yes' if ok else '**no**'} |" for name, value, ok in rows]
     return lines
@@ -667,12 +774,29 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
                 "",
                 f"The same {largest.replace('_', ',')}-record account and range, full refresh, with "
                 "agent_status_intervals selected alone and beside status_changes. *CPU µs per status change* divides "
-                "the run's CPU by the status changes of the range, which every run reads. Each stream reads its "
-                "own pages, so with both selected every page is requested twice (see the requests column).",
+                "the run's CPU by the status changes of the range, which every run reads. *status-changes requests* "
+                "counts the pages each selection asked for: with both streams, the target is each page once.",
                 "",
                 *intervals_table(bench, largest),
                 "",
             ]
+    if LARGE in bench.expected:
+        dates, expected = bench.ranges[LARGE], bench.expected[LARGE]
+        config = SimulatorConfig()
+        per_agent_day = expected["records"] / args.large_agents / args.large_days
+        lines += [
+            "## A large account",
+            "",
+            f"{args.large_agents:,} agents, {args.large_days} days of history: simulator `{bench.simulators[LARGE]}`, "
+            f"range {dates.start} .. {dates.end} ({expected['windows']} windows), full refresh with each stream "
+            f"selection. The simulator's defaults give each agent {config.sessions_per_day} session a working day "
+            f"with {config.changes_per_session} status changes besides the login, its default state and the logout; "
+            f"with days off, {per_agent_day:.1f} records per agent and day. Each window holds many agents' events: "
+            "what agent_status_intervals keeps until the window before it is derived.",
+            "",
+            *intervals_table(bench, LARGE),
+            "",
+        ]
     if workers:
         dates = bench.ranges["latency"]
         lines += [
@@ -680,10 +804,22 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
             "",
             f"A sparse account, {args.latency_ms} ms added by the simulator to every request: simulator "
             f"`{bench.simulators['latency']}`, range {dates.start} .. {dates.end} "
-            f"({bench.expected['latency']['windows']} windows). The connector at each num_workers "
+            f"({bench.expected['latency']['windows']} windows). The connector at each num_workers with "
+            "status_changes alone and with both streams "
             f"({args.repeat} repetition(s), median); the floor once, for reference (it reads one window at a time).",
             "",
             *latency_table(bench, workers),
+            "",
+        ]
+    if bench.baseline:
+        lines += [
+            "## Before and after",
+            "",
+            f"Each setting also run with the connector of `{args.baseline}` (fingerprint "
+            f"{', '.join(dict.fromkeys(run.code for run in bench.baseline))}) right after this one, alternately; "
+            "medians, before → after.",
+            "",
+            *baseline_table(bench),
             "",
         ]
     lines += ["## Targets", "", *targets(bench, labels, workers), ""]
@@ -712,9 +848,10 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
 
 
 def code_versions(bench: Bench) -> list[str]:
-    versions = list(dict.fromkeys(run.code for run in bench.measurements if run.client != "floor"))
+    versions = list(dict.fromkeys(run.code for run in bench.measurements if run.checkout))
     if len(versions) <= 1:
-        return [f"- Connector code: `source_agent_activity/` fingerprint {versions[0] if versions else '–'}"]
+        checkout = "" if bench.args.connector.resolve() == ROOT else f" of `{bench.args.connector}`"
+        return [f"- Connector code: `source_agent_activity/`{checkout} fingerprint {versions[0] if versions else '–'}"]
     return [
         f"- **Warning: the connector's code changed while the benchmark ran** ({len(versions)} fingerprints of "
         f"`source_agent_activity/`: {', '.join(versions)}; see measurements.json): rows may mix versions."
@@ -740,10 +877,14 @@ def arguments(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument("--scales", type=_numbers, help="records per account, comma-separated (100000,1000000)")
     parser.add_argument("--repeat", type=int, help="measured runs per client and setting (3); the median is reported")
     parser.add_argument("--latency-workers", type=_numbers, help="connector num_workers of the latency case (1,2,4,8)")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 20k records, 1 repetition, workers 1,4")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke test: 20k records, 1,000 agents, 1 repetition, workers 1,4"
+    )
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--latency-agents", type=int, default=20)
     parser.add_argument("--latency-days", type=int, default=180)
+    parser.add_argument("--large-agents", type=int, help="agents of the large account (10000); 0 skips it")
+    parser.add_argument("--large-days", type=int, default=14, help="days of the large account's history and range")
     parser.add_argument("--page-size", type=int, default=5000)
     parser.add_argument("--window-days", type=int, default=7)
     parser.add_argument("--workers", type=int, help="connector num_workers of the scale runs (default: not set)")
@@ -753,12 +894,20 @@ def arguments(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a client run is killed")
     parser.add_argument("--output", type=Path, help="the Markdown report (docs/performance.md; --quick: results/)")
     parser.add_argument("--keep-output", action="store_true", help="keep every run's Airbyte messages")
+    parser.add_argument(
+        "--connector", type=Path, default=ROOT, help="the connector checkout to measure, with its own .venv (this one)"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, help="another connector checkout (with its own .venv) to run beside it: before/after"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     if args.scales is None:
         args.scales = [20_000] if quick else [100_000, 1_000_000]
     if args.repeat is None:
         args.repeat = 1 if quick else 3
+    if args.large_agents is None:
+        args.large_agents = 1_000 if quick else 10_000
     if args.latency_workers is None:
         args.latency_workers = [1, 4] if quick else [1, 2, 4, 8]
     if args.output is None:
@@ -779,13 +928,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         for records in scales:
             bench.scale(records)
+        if args.large_agents:
+            bench.large_account(args.large_agents)
         if workers:
             bench.latency(workers)
     except BenchmarkError as error:
         print(f"benchmark FAILED: {error}", file=sys.stderr)
         return 1
     finally:
-        raw = [{key: value for key, value in asdict(run).items() if key != "digest"} for run in bench.measurements]
+        runs = bench.measurements + bench.baseline
+        raw = [{key: value for key, value in asdict(run).items() if key != "digest"} for run in runs]
         (workdir / "measurements.json").write_text(json.dumps(raw, indent=2))
     labels = [f"{records:,}".replace(",", "_") for records in scales]
     text = report(bench, labels, workers, started, time.perf_counter() - clock)
