@@ -36,9 +36,11 @@ class WindowEvents:
     group_id, sub_type, reason_id, reason_text)` builds what the derivation works on (intervals.Event).
     """
 
-    def __init__(self, make_event: Any, floor_ms: Optional[int] = None) -> None:
+    def __init__(self, make_event: Any, floor_ms: Optional[int] = None, spill_bytes: int = SPILL_BYTES) -> None:
         self._make_event = make_event
         self._floor_ms = floor_ms
+        self._spill_bytes = spill_bytes
+        self.spilled_bytes = 0
         self._rows = [bytearray() for _ in range(BUCKETS)]
         self._files: list[Optional[IO[bytes]]] = [None] * BUCKETS
         self._held = 0
@@ -84,7 +86,7 @@ class WindowEvents:
         bucket = agent % BUCKETS
         self._rows[bucket] += row
         self._held += len(row)
-        if self._held > SPILL_BYTES:
+        if self._held > self._spill_bytes:
             self._spill()
 
     def by_agent(self) -> Iterator[dict[Any, list[Any]]]:
@@ -161,6 +163,7 @@ class WindowEvents:
                 if handle is None:
                     handle = self._files[bucket] = tempfile.TemporaryFile(prefix="agent-activity-")
                 handle.write(rows)
+                self.spilled_bytes += len(rows)
                 self._rows[bucket] = bytearray()
         self._held = 0
 

@@ -1,0 +1,184 @@
+"""status_changes and agent_status_intervals selected together: each page requested once, each stream's records,
+states and statuses as if it had been read alone (windows.py). Four one-day windows, pages mocked per day."""
+
+from typing import Optional
+
+from airbyte_cdk.models import AirbyteStreamStatus, SyncMode, Type
+from airbyte_cdk.test.state_builder import StateBuilder
+from freezegun import freeze_time
+
+from unit_tests.support.config import catalog
+from unit_tests.support.day_windows import STARTS, answer_by_day, four_days, requested_starts
+from unit_tests.support.entrypoint import NOW, read_catalog
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, a_record
+
+CHANGES = "status_changes"
+INTERVALS = "agent_status_intervals"
+BOTH = [CHANGES, INTERVALS]
+AGENT = 2800001001
+
+
+def event(time: str, status_type: int, sequence: int, sub_type: int = 2) -> dict:
+    return (
+        a_record(time)
+        .with_agent_id(AGENT)
+        .with_sequence_number(sequence)
+        .with_field("sessionId", 77)
+        .with_field("statusType", status_type)
+        .with_field("statusSubType", sub_type)
+        .build()
+    )
+
+
+# A session per day: login and default state at 08:00, away at 12:00, logout at 17:00 (the last day stays open).
+PAGES = {
+    day: [
+        event(f"{day}T08:00:00.000Z", 3, -1, 0),
+        event(f"{day}T08:00:00.000Z", 1, 1),
+        event(f"{day}T12:00:00.000Z", 1, 2, 4),
+    ]
+    + ([event(f"{day}T17:00:00.000Z", 4, 3, 0)] if day != "2026-06-04" else [])
+    for day in ("2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04")
+}
+
+
+def _read(requests_mock, streams: list[str], saved: Optional[list] = None, pages=None, workers: int = 1):
+    """A read of `streams`; one window at a time unless said otherwise, so that which states are emitted is fixed."""
+    answer_by_day(
+        requests_mock,
+        {
+            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
+            for day, answer in (pages or PAGES).items()
+        },
+    )
+    config = four_days().with_num_workers(workers).build()
+    return read_catalog(config, catalog(SyncMode.incremental, streams), saved, expect_failure=False)
+
+
+def _records(output, stream: str) -> list[dict]:
+    return sorted(
+        (message.record.data for message in output.records if message.record.stream == stream), key=lambda r: repr(r)
+    )
+
+
+def _states(output, stream: str) -> list[dict]:
+    return [
+        message.state.stream.stream_state.__dict__
+        for message in output.state_messages
+        if message.state.stream.stream_descriptor.name == stream
+    ]
+
+
+def _story(output, stream: str) -> list[str]:
+    """What the stream's messages were, in order: its statuses, RECORD and STATE."""
+    story = []
+    for message in output.get_message_iterator():
+        if message.type == Type.RECORD and message.record.stream == stream:
+            story.append("RECORD")
+        elif message.type == Type.STATE and message.state.stream.stream_descriptor.name == stream:
+            story.append("STATE")
+        elif (
+            message.type == Type.TRACE
+            and message.trace.stream_status is not None
+            and message.trace.stream_status.stream_descriptor.name == stream
+        ):
+            story.append(message.trace.stream_status.status.name)
+    return story
+
+
+@freeze_time(NOW)
+class TestReadTogether:
+    def test_given_both_streams_when_read_then_each_window_requested_once(self, requests_mock) -> None:
+        _read(requests_mock, BOTH, workers=3)
+
+        assert sorted(requested_starts(requests_mock)) == list(STARTS)
+
+    def test_given_both_streams_when_read_then_records_and_states_as_each_stream_read_alone(
+        self, requests_mock
+    ) -> None:
+        together = _read(requests_mock, BOTH)
+        changes_alone = _read(requests_mock, [CHANGES])
+        intervals_alone = _read(requests_mock, [INTERVALS])
+
+        assert (
+            _records(together, CHANGES) == _records(changes_alone, CHANGES) and len(_records(together, CHANGES)) == 15
+        )
+        assert _records(together, INTERVALS) == _records(intervals_alone, INTERVALS)
+        assert len(_records(together, INTERVALS)) == 8
+        assert _states(together, CHANGES) == _states(changes_alone, CHANGES)
+        assert _states(together, INTERVALS) == _states(intervals_alone, INTERVALS)
+
+    def test_given_both_streams_when_read_then_intervals_records_between_its_started_and_complete(
+        self, requests_mock
+    ) -> None:
+        output = _read(requests_mock, BOTH)
+
+        story = _story(output, INTERVALS)
+        assert story[:2] == ["STARTED", "RUNNING"] and story[-1] == "COMPLETE"
+        assert story.count("STARTED") == story.count("RUNNING") == story.count("COMPLETE") == 1
+        assert story.count("RECORD") == 8 and story.count("STATE") == 4
+        assert _story(output, CHANGES)[0] == "STARTED" and _story(output, CHANGES)[-1] == "COMPLETE"
+
+    def test_given_both_streams_when_read_then_each_state_counts_its_streams_records_since_the_last(
+        self, requests_mock
+    ) -> None:
+        output = _read(requests_mock, BOTH, workers=1)
+
+        for stream in BOTH:
+            since_last = 0
+            for message in output.get_message_iterator():
+                if message.type == Type.RECORD and message.record.stream == stream:
+                    since_last += 1
+                elif message.type == Type.STATE and message.state.stream.stream_descriptor.name == stream:
+                    assert message.state.sourceStats.recordCount == since_last
+                    since_last = 0
+
+    def test_given_different_saved_states_when_read_then_earlier_start_read_once_and_each_takes_its_own_range(
+        self, requests_mock
+    ) -> None:
+        opened = event("2026-06-01T12:00:00.000Z", 1, 2, 4)
+        saved = (
+            StateBuilder()
+            .with_stream_state(CHANGES, {"time": "2026-06-03T10:00:00.000Z"})
+            .with_stream_state(INTERVALS, {"time": "2026-06-02T00:00:00.000Z", "open": [opened], "version": 1})
+            .build()
+        )
+
+        together = _read(requests_mock, BOTH, saved)
+        requested = requested_starts(requests_mock)
+        changes_alone = _read(requests_mock, [CHANGES], saved)
+        intervals_alone = _read(requests_mock, [INTERVALS], saved)
+
+        # status_changes alone starts at its state minus the 120 minutes of lookback; the intervals at their state.
+        assert sorted(requested) == ["2026-06-02T00:00:00.000Z", *STARTS[2:]]
+        assert _records(together, CHANGES) == _records(changes_alone, CHANGES)
+        assert min(r["time"] for r in _records(together, CHANGES)) == "2026-06-03T08:00:00.000Z"
+        assert _records(together, INTERVALS) == _records(intervals_alone, INTERVALS)
+        assert _states(together, CHANGES) == _states(changes_alone, CHANGES)
+        assert _states(together, INTERVALS) == _states(intervals_alone, INTERVALS)
+
+    def test_given_a_refused_window_when_read_then_both_states_stop_before_it_and_intervals_incomplete(
+        self, requests_mock
+    ) -> None:
+        pages = {**PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
+
+        output = read_catalog_failing(requests_mock, pages)
+
+        assert requested_starts(requests_mock) == [STARTS[0], STARTS[1]]
+        assert [state["time"] for state in _states(output, CHANGES)] == ["2026-06-01T17:00:00.000Z"]
+        assert [state["time"] for state in _states(output, INTERVALS)] == ["2026-06-02T00:00:00.000Z"]
+        story = _story(output, INTERVALS)
+        assert story[0] == "STARTED" and story[-1] == "INCOMPLETE" and "COMPLETE" not in story
+        assert output.get_stream_statuses(CHANGES)[-1] == AirbyteStreamStatus.INCOMPLETE
+
+
+def read_catalog_failing(requests_mock, pages):
+    answer_by_day(
+        requests_mock,
+        {
+            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
+            for day, answer in pages.items()
+        },
+    )
+    config = four_days().with_num_workers(1).build()
+    return read_catalog(config, catalog(SyncMode.incremental, BOTH), expect_failure=True)
