@@ -387,7 +387,7 @@ class IntervalsOfWindow:
             if last:
                 yield from output.done(True)
             logger.info(
-                f"{NAME} window {self.name} done: {self._events.count} status changes, {emitted} intervals, "
+                f"{NAME} window {self.name} derived: {self._events.count} status changes, {emitted} intervals, "
                 f"{len(derivation.open)} open after it."
             )
         finally:
