@@ -183,7 +183,8 @@ def test_given_three_workers_when_two_streams_read_then_every_partition_of_the_f
     assert log.started[0] == "first generator"
     assert set(log.started[1:4]) == {"first[0]", "first[1]", "first[2]"}
     assert log.started[4:] == ["second generator", "second[0]"]
-    assert emitted[-1] == ("second", "COMPLETE") and ("first", "COMPLETE") in emitted
+    # Which stream completes last is up to the threads: the first's partitions may still run when the second's ends.
+    assert ("first", "COMPLETE") in emitted and ("second", "COMPLETE") in emitted
 
 
 def test_given_catalog_of_one_known_and_one_unknown_stream_when_read_then_only_known_read_and_unknown_incomplete() -> (
