@@ -22,12 +22,15 @@ class WindowsProgress:
         self.stream = stream
         self.expected = expected
         self._finished = 0
+        self._records = 0
         self._lock = threading.Lock()
 
-    def finished(self) -> int:
+    def finished(self, records: int) -> tuple[int, int]:
+        """A window's last page is read: how many windows are finished, and how many records they held."""
         with self._lock:
             self._finished += 1
-            return self._finished
+            self._records += records
+            return self._finished, self._records
 
 
 class WindowProgress:
@@ -51,12 +54,16 @@ class WindowProgress:
             return
         self._done = True
         windows = self._windows
-        done = windows.finished()
+        done, records = windows.finished(self.records)
         remaining = f", {max(windows.expected - done, 0)} to go" if windows.expected else ""
         logger.info(
             f"{windows.stream} window {self._name} done: {self.records} records in {self.pages} page(s), "
             f"{self._clock() - self._started:.1f} s; {done} window(s) finished{remaining}."
         )
+        if done == windows.expected:
+            # The CDK's own "Read N records" line counts only the records it converts itself: ours leave the
+            # windows as ready messages (windowed.StreamStatuses), so it says 0.
+            logger.info(f"{windows.stream}: all {done} window(s) read, {records} status changes.")
 
 
 class Pages:

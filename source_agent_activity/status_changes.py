@@ -11,14 +11,14 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity.config_rules import effective_start, history_days
 from source_agent_activity.times import as_state_time, format_time
-from source_agent_activity.windowed import state_message
+from source_agent_activity.windowed import StreamStatuses, state_message
 
 NAME = "status_changes"
 PRIMARY_KEY = ["agentId", "time", "statusType", "sequenceNumber"]
@@ -60,25 +60,29 @@ class StatusChangesOfWindow:
     """What one window means for status_changes: its records (those from `floor` on, when the window was read from
     earlier for the other stream), then the state, when its finishing moved it."""
 
-    def __init__(self, run: LatestOfFinishedRun, index: int, floor: Optional[str] = None) -> None:
+    def __init__(
+        self, run: LatestOfFinishedRun, index: int, statuses: StreamStatuses, floor: Optional[str] = None
+    ) -> None:
         self._run = run
         self._index = index
+        self._statuses = statuses
         self._floor = floor
 
-    def emit(self, records: Iterable[Record], renamed: bool) -> Iterator[Union[Record, AirbyteMessage]]:
+    def emit(self, records: Iterable[Record]) -> Iterator[AirbyteMessage]:
+        """Each record as a ready RECORD message (the CDK's own conversion would copy it again), then the state."""
         latest = ""
         floor = self._floor
+        message = self._statuses.record
         for record in records:
-            time = as_state_time(record.data[CURSOR_FIELD])
+            data = record.data
+            time = as_state_time(data[CURSOR_FIELD])
             if floor is not None and time < floor:
                 continue
+            if not latest:
+                yield from self._statuses.running()
             if time > latest:
                 latest = time
-            yield (
-                Record(data=record.data, stream_name=NAME, associated_slice=record.associated_slice)
-                if renamed
-                else (record)
-            )
+            yield message(data)
         moved = self._run.finish(self._index, latest or None)
         if moved is not None:
             yield state_message(NAME, {CURSOR_FIELD: moved})

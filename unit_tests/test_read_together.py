@@ -108,7 +108,7 @@ class TestReadTogether:
         assert _states(together, CHANGES) == _states(changes_alone, CHANGES)
         assert _states(together, INTERVALS) == _states(intervals_alone, INTERVALS)
 
-    def test_given_both_streams_when_read_then_intervals_records_between_its_started_and_complete(
+    def test_given_both_streams_when_read_then_each_streams_records_between_its_started_running_and_complete(
         self, requests_mock
     ) -> None:
         output = _read(requests_mock, BOTH)
@@ -117,7 +117,10 @@ class TestReadTogether:
         assert story[:2] == ["STARTED", "RUNNING"] and story[-1] == "COMPLETE"
         assert story.count("STARTED") == story.count("RUNNING") == story.count("COMPLETE") == 1
         assert story.count("RECORD") == 8 and story.count("STATE") == 4
-        assert _story(output, CHANGES)[0] == "STARTED" and _story(output, CHANGES)[-1] == "COMPLETE"
+        changes = _story(output, CHANGES)
+        assert changes[:2] == ["STARTED", "RUNNING"] and changes[-1] == "COMPLETE"
+        assert changes.count("STARTED") == changes.count("RUNNING") == changes.count("COMPLETE") == 1
+        assert changes.count("RECORD") == 15
 
     def test_given_both_streams_when_read_then_each_state_counts_its_streams_records_since_the_last(
         self, requests_mock
