@@ -19,18 +19,18 @@ from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStrea
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity import intervals, status_changes
-from source_agent_activity.config_rules import validate_config, validate_credentials
+from source_agent_activity.config_rules import check_against_spec, validate_config, validate_credentials
 from source_agent_activity.windowed import saved_state
 
 
 class SourceAgentActivity(YamlDeclarativeSource):
     """Built like every declarative source: from manifest.yaml, with no request and nothing that can fail.
 
-    The config is checked by config_rules.py, whose messages name the field and the fix, when `check` or `read`
-    starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
+    The config is checked by config_rules.py, whose messages name the field and the fix, when `check`, `discover` or
+    `read` starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
     message as its one error (a config_error without a stack trace) and emits no record and no state. The CDK's own
-    check of read and discover configs against the spec's JSON schema is turned off for that reason; before `check`
-    the CDK still runs it, as it always does. `discover` needs only the credentials rule (see discover()).
+    check of read and discover configs against the spec's JSON schema, whose messages name no field, is turned off
+    for that reason; the one it runs before `check` is the console entry point's (run.py), in the same words.
     """
 
     check_config_against_spec = False
@@ -44,22 +44,25 @@ class SourceAgentActivity(YamlDeclarativeSource):
     ) -> None:
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
         self._windowed_states = {name: saved_state(name, state) for name in self.WINDOWED}
+        # True while `check` runs: status_changes then logs what the check reads, not a full read's plan.
+        self._checking = False
 
-    # The manifest's streams whose windows keep the state (windowed.py), each with the module that wraps it.
-    WINDOWED = {
-        status_changes.NAME: status_changes.status_changes_stream,
-        intervals.NAME: intervals.intervals_stream,
-    }
+    # The manifest's streams whose windows keep the state (windowed.py): status_changes.py and intervals.py wrap them.
+    WINDOWED = (status_changes.NAME, intervals.NAME)
 
     def streams(self, config: Mapping[str, Any]) -> list[AbstractStream]:
         """The manifest's streams; status_changes and agent_status_intervals are wrapped so that their windows emit
-        the state (status_changes.py, intervals.py)."""
+        the state (status_changes.py, intervals.py). While `check` runs, status_changes says what the check reads."""
         return [
-            self.WINDOWED[stream.name](stream, config, self._windowed_states[stream.name], self.logger)
-            if stream.name in self.WINDOWED
-            else stream
+            self._windowed(stream, config) if stream.name in self.WINDOWED else stream
             for stream in super().streams(config)
         ]
+
+    def _windowed(self, stream: AbstractStream, config: Mapping[str, Any]) -> AbstractStream:
+        saved = self._windowed_states[stream.name]
+        if stream.name == status_changes.NAME:
+            return status_changes.status_changes_stream(stream, config, saved, self.logger, checking=self._checking)
+        return intervals.intervals_stream(stream, config, saved, self.logger)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         """FAILED with the broken rule's own message, else the manifest's check: one record of status_changes.
@@ -70,7 +73,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
             validate_config(config, datetime.now(UTC))
         except AirbyteTracedException as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
-        status = super().check(logger, config)
+        self._checking = True
+        try:
+            status = super().check(logger, config)
+        finally:
+            self._checking = False
         if status.status == Status.FAILED and status.message and status.message[:1] in "'\"":
             try:
                 status.message = str(ast.literal_eval(status.message))
@@ -79,10 +86,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
         return status
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
-        """The catalog, built without a request. Only a missing or unknown credentials block stops it (the streams'
-        authenticators need its auth_type), with the rule's message as a config_error; every other rule is left to
-        `check` and `read`."""
-        validate_credentials(config.get("credentials"))
+        """The catalog, built without a request. A config the spec's JSON schema refuses, or blank credentials, stops
+        it with the rule's message as a config_error (the streams' authenticators need a whole credentials block);
+        the rules the schema cannot say (filters, hosts, dates) are left to `check` and `read`."""
+        check_against_spec(config)
+        validate_credentials(config["credentials"])
         return super().discover(logger, config)
 
     def read(

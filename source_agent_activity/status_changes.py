@@ -85,14 +85,18 @@ def status_changes_stream(
     config: Mapping[str, Any],
     saved: Optional[Mapping[str, Any]],
     logger: logging.Logger,
+    checking: bool = False,
 ) -> DefaultStream:
-    """status_changes, built on the manifest's stream of the same name."""
+    """status_changes, built on the manifest's stream of the same name; `checking` while `check` reads it."""
     saved_time = saved.get(CURSOR_FIELD) if saved else None
 
     def wrap(windows: list[Partition]) -> Iterable[Partition]:
         start = config["__start"]
         initial = max(as_state_time(saved_time), start) if isinstance(saved_time, str) else start
-        _log_plan(logger, config, windows, saved_time)
+        if checking:
+            _log_check(logger, config, windows)
+        else:
+            _log_plan(logger, config, windows, saved_time)
         if not windows:
             yield NothingToRead(NAME, {CURSOR_FIELD: initial})
             return
@@ -124,4 +128,16 @@ def _log_plan(logger: logging.Logger, config: Mapping[str, Any], windows: list[P
     logger.info(
         f"status_changes will read {first['start_time']} to {last['end_time']} in {len(windows)} window(s) of up to "
         f"{config['window_size_days']} day(s), {config['num_workers']} at a time."
+    )
+
+
+def _log_check(logger: logging.Logger, config: Mapping[str, Any], windows: list[Partition]) -> None:
+    """What `check` reads: the first page of the first window (the manifest's check makes both small)."""
+    PROGRESS.reset(NAME)
+    if not windows:
+        return
+    first = windows[0].to_slice()
+    logger.info(
+        f"check reads one page of at most {config['page_size']} status change(s) from the window "
+        f"{first['start_time']} to {first['end_time']}, to prove the host, the credentials and the permission."
     )
