@@ -166,9 +166,9 @@ RULE_REFUSED = [
         "credentials.client_id is missing or empty: copy it from your LivePerson API key or app.",
     ),
     (
-        "blank_oauth1_access_token",
+        "empty_oauth1_access_token",
         True,
-        credential("access_token", " "),
+        credential("access_token", ""),
         "credentials.access_token is missing or empty: copy it from your LivePerson API key or app.",
     ),
     *[
@@ -211,7 +211,7 @@ RULE_REFUSED = [
 ]
 # Rule cases discover is run on too: blank credentials it refuses (no authenticator can be built from them), the
 # others it builds the catalog for; one of each kind is enough.
-DISCOVER_REFUSES_TOO = {"empty_client_secret", "blank_oauth1_access_token"}
+DISCOVER_REFUSES_TOO = {"empty_client_secret", "empty_oauth1_access_token"}
 DISCOVERED_RULE_CASES = DISCOVER_REFUSES_TOO | {"domain='https://x'", "two_filters", "end_before_start"}
 
 

@@ -6,6 +6,7 @@ takes about as long as the silent one alone. Nothing waits on the clock to synch
 holds the third window's request until the test has made the host silent.
 """
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -110,6 +111,8 @@ def test_given_host_that_accepts_and_never_answers_when_reading_then_one_transie
         f"{READ_TIMEOUT_SECONDS} s, {SILENT_ATTEMPTS} times in a row "
     ), error["message"]
     assert "retry the sync later" in error["message"]
+    waited = int(re.search(r"status-changes of account 12345678, (\d+) s in all\)", error["message"]).group(1))
+    assert SILENT_ATTEMPTS * READ_TIMEOUT_SECONDS <= waited < OUTAGE_BOUND_SECONDS, error["message"]
     assert SILENT_ATTEMPTS * READ_TIMEOUT_SECONDS <= silent.seconds < OUTAGE_BOUND_SECONDS, silent.seconds
     retries = [line for line in silent.output.logs if line.startswith("ReadTimeout for /api/v2/")]
     assert retries == ["ReadTimeout for /api/v2/account/12345678/status-changes: attempt 1 of 6 failed, retrying."]

@@ -402,8 +402,10 @@ class FailFastOnOutage(BackoffStrategy):
         request = getattr(response_or_exception, "request", None)
         if request is None:
             return None
-        first = self._first_attempt.setdefault(request, time.monotonic())
-        silences = self._silences.get(request, 0) + 1 if is_silence(response_or_exception) else 0
+        silent = is_silence(response_or_exception)
+        # A silent first attempt was sent a whole read timeout before it failed.
+        first = self._first_attempt.setdefault(request, time.monotonic() - (self.read_timeout_seconds if silent else 0))
+        silences = self._silences.get(request, 0) + 1 if silent else 0
         self._silences[request] = silences
         cause = _cause(response_or_exception)
         if silences >= self.silent_attempts:

@@ -150,7 +150,8 @@ class TestOutage:
             f"LivePerson's Agent Activity API host {AGENT_ACTIVITY_HOST} accepted the connection but sent nothing "
             "back for 75 s, 2 times in a row (/api/v2/account/12345678/status-changes of account 12345678, "
         )
-        assert "the host is not answering" in error.message and "retry the sync later" in error.message
+        assert ", 75 s in all): the host is not answering." in error.message, "the first attempt's 75 s counted"
+        assert "retry the sync later" in error.message
 
     def test_given_silence_in_the_middle_of_a_body_when_read_then_counted_as_silence(self, requests_mock) -> None:
         _answer_or_fall_silent(requests_mock, {"2026-06-01": [SILENCE_MID_BODY]})
