@@ -18,7 +18,7 @@ logger = logging.getLogger("airbyte")
 class WindowsProgress:
     """How many of one sync's windows are finished, out of how many."""
 
-    def __init__(self, stream: str, expected: int) -> None:
+    def __init__(self, stream: str, expected: Optional[int]) -> None:
         self.stream = stream
         self.expected = expected
         self._finished = 0

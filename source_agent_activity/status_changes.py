@@ -112,3 +112,14 @@ def log_plan(
         f"status_changes will read {first['start_time']} to {last['end_time']} in {len(windows)} window(s) of up to "
         f"{config['window_size_days']} day(s), {config['num_workers']} at a time."
     )
+
+
+def log_check(log: logging.Logger, config: Mapping[str, Any], windows: list[Mapping[str, Any]]) -> None:
+    """What `check` reads: the first page of the first window (the manifest's check makes both small)."""
+    if not windows:
+        return
+    first = windows[0]
+    log.info(
+        f"check reads one page of at most {config['page_size']} status change(s) from the window "
+        f"{first['start_time']} to {first['end_time']}, to prove the host, the credentials and the permission."
+    )

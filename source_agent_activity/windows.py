@@ -136,7 +136,10 @@ class ActivityWindows(PartitionGenerator):
         if self._status_changes is not None:
             saved = self._saved.get(status_changes.NAME)
             slices = [w.to_slice() for w in change_windows]
-            status_changes.log_plan(self._log, config, slices, saved)
+            if self._sync.checking:
+                status_changes.log_check(self._log, config, slices)
+            else:
+                status_changes.log_plan(self._log, config, slices, saved)
             initial = status_changes.initial_state_time(config, saved)
             if not change_windows:
                 yield Messages(self._stream, [state_message(status_changes.NAME, {"time": initial})], "changes done")
@@ -160,7 +163,8 @@ class ActivityWindows(PartitionGenerator):
 
         sync = self._sync
         halted = _halted_check(sync, config)
-        progress = WindowsProgress(self._stream, expected=len(reading))
+        # A check reads one page: how many windows a full read would take is not its business.
+        progress = WindowsProgress(self._stream, expected=None if sync.checking else len(reading))
         for index, window in enumerate(reading):
             window_slice = window.to_slice()
             yield ActivityWindow(
