@@ -122,7 +122,7 @@ LOOKBACK = timedelta(hours=24)
 SYNC_AT = (timedelta(0), timedelta(minutes=30), timedelta(minutes=60))
 # No record of the range is published from a sync's instant to QUIET after it: the read of both and the reads of each
 # stream alone see the same data. A sync's three reads take seconds; the test asserts they fit.
-QUIET = timedelta(minutes=2)
+QUIET = timedelta(minutes=3)
 PROBE_LEAD = timedelta(seconds=1)
 
 
