@@ -104,6 +104,8 @@ class TestCheckWithBadConfig:
     def test_given_domain_api_does_not_know_account_when_check_then_failed_naming_account_and_service(
         self, tmp_path: Path, capsys, http_mocker: HttpMocker
     ) -> None:
+        # The run first asks for every service at once, then for the one it needs alone.
+        http_mocker.get(RequestBuilder.domain_api_all().build(), ErrorResponse.of(404).build())
         http_mocker.get(RequestBuilder.domain_api("agentActivityDomain").build(), ErrorResponse.of(404).build())
         files = _files(tmp_path, ConfigBuilder().with_discovery().build())
 
