@@ -18,6 +18,8 @@ the CDK's code; where the code says other or more than the obvious reading, the 
 - STREAM_END_STATE_HOOK: `Cursor.ensure_at_least_one_state_emitted()` is called once per stream, when it is done.
 - PARTITION_STATES_AS_IS: a STATE a partition yields is emitted as it is, never deduplicated or replaced.
 - ERRORS_SHOWN_AS_THEY_SAY: a partition's `AirbyteTracedException` is shown as its own `as_airbyte_message()`.
+- ENTRYPOINT_CHECKS_CONFIG_FIRST: `check` asks the entrypoint's `validate_connection` before the source, and answers
+  its config error as a FAILED status.
 """
 
 from dataclasses import dataclass
@@ -215,6 +217,22 @@ ERRORS_SHOWN_AS_THEY_SAY = Reliance(
     tests=("test_given_partition_raises_exception_with_own_message_when_read_then_that_message_is_emitted",),
 )
 
+ENTRYPOINT_CHECKS_CONFIG_FIRST = Reliance(
+    what=(
+        "AirbyteEntrypoint.check calls self.validate_connection(spec, config) (a public static method) before it asks "
+        "the source, and answers an AirbyteTracedException of failure type config_error raised there as one FAILED "
+        "CONNECTION_STATUS carrying the exception's message, exit code 0; launch() is the entrypoint's run() printed "
+        "through the CDK's PRINT_BUFFER, so a subclass of AirbyteEntrypoint run the same way behaves as the stock one "
+        "except for what it overrides."
+    ),
+    where="entrypoint.py AirbyteEntrypoint.check, AirbyteEntrypoint.validate_connection, launch",
+    relied_on_by=(
+        "run.py (AgentActivityEntrypoint.validate_connection answers the spec's schema check in config_rules' words; "
+        "run.launch runs that entrypoint as the CDK's launch runs its own)"
+    ),
+    tests=("test_given_entrypoint_subclass_refuses_config_when_check_then_one_failed_status_with_its_message",),
+)
+
 RELIANCES = (
     READY_MESSAGES_PASS_THROUGH,
     RECORD_COUNTS_IN_STATE,
@@ -226,4 +244,5 @@ RELIANCES = (
     STREAM_END_STATE_HOOK,
     PARTITION_STATES_AS_IS,
     ERRORS_SHOWN_AS_THEY_SAY,
+    ENTRYPOINT_CHECKS_CONFIG_FIRST,
 )
