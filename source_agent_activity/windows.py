@@ -37,6 +37,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import hosts, intervals, status_changes
+from source_agent_activity.halts import StoppedEarly
 from source_agent_activity.progress import WindowProgress, WindowsProgress
 from source_agent_activity.sync import Sync
 from source_agent_activity.times import EPOCH, MILLISECOND, to_ms
@@ -70,6 +71,12 @@ class ActivityWindow(Partition):
         try:
             with self._sync.pages.reading(self._progress):
                 yield from self._read()
+        except StoppedEarly as stopped:
+            # Its host was halted, or an earlier window failed: the error that did it is out already, and fails the
+            # sync. This window only says, in the log, what it did not read (no second error, no stack trace).
+            if self._intervals is not None:
+                yield from self._intervals.failed()
+            yield stopped.as_airbyte_message()
         except Exception:
             if self._intervals is not None:
                 yield from self._intervals.failed()

@@ -86,6 +86,18 @@ def _story(output, stream: str) -> list[str]:
     return story
 
 
+def read_catalog_failing(requests_mock, pages):
+    answer_by_day(
+        requests_mock,
+        {
+            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
+            for day, answer in pages.items()
+        },
+    )
+    config = four_days().with_num_workers(1).build()
+    return read_catalog(config, catalog(SyncMode.incremental, BOTH), expect_failure=True)
+
+
 @freeze_time(NOW)
 class TestReadTogether:
     def test_given_both_streams_when_read_then_each_window_requested_once(self, requests_mock) -> None:
@@ -174,14 +186,14 @@ class TestReadTogether:
         assert story[0] == "STARTED" and story[-1] == "INCOMPLETE" and "COMPLETE" not in story
         assert output.get_stream_statuses(CHANGES)[-1] == AirbyteStreamStatus.INCOMPLETE
 
+    def test_given_a_refused_window_when_read_then_the_windows_after_it_only_log_what_they_did_not_read(
+        self, requests_mock
+    ) -> None:
+        pages = {**PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
 
-def read_catalog_failing(requests_mock, pages):
-    answer_by_day(
-        requests_mock,
-        {
-            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
-            for day, answer in pages.items()
-        },
-    )
-    config = four_days().with_num_workers(1).build()
-    return read_catalog(config, catalog(SyncMode.incremental, BOTH), expect_failure=True)
+        output = read_catalog_failing(requests_mock, pages)
+
+        errors = [message.trace.error for message in output.errors]
+        assert len([error for error in errors if error.stream_descriptor]) == 1
+        assert not [error for error in errors if "WindowAbandoned" in (error.message or "")]
+        assert any("not derived" in message.log.message for message in output.logs)
