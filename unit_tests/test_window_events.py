@@ -3,6 +3,8 @@ back exactly as they came, agent by agent, so that the intervals derived from th
 
 import random
 
+import pytest
+
 from source_agent_activity.intervals import Derivation, Event, derive
 from source_agent_activity.times import format_ms, to_ms
 from source_agent_activity.window_events import WindowEvents
@@ -67,18 +69,26 @@ def _as_interval(start: Event, end) -> tuple:
 
 
 class TestWindowEvents:
-    def test_given_events_held_in_memory_when_given_back_then_each_event_exactly_as_read(self) -> None:
+    def test_given_a_window_of_few_events_when_held_then_kept_as_they_are_and_given_back_exactly(self) -> None:
         records = an_account(agents=40, per_agent=12)
 
         events = held(records)
 
-        assert events.spilled_bytes == 0
+        assert not events.packed and events.spilled_bytes == 0
+        assert sorted(given_back(events)) == sorted(Event.of(record) for record in records)
+
+    def test_given_more_events_than_held_as_they_are_when_held_then_packed_and_given_back_exactly(self) -> None:
+        records = an_account(agents=40, per_agent=12)
+
+        events = held(records, memory_events=100)
+
+        assert events.packed and events.spilled_bytes == 0
         assert sorted(given_back(events)) == sorted(Event.of(record) for record in records)
 
     def test_given_more_events_than_the_bound_when_held_then_spilled_and_given_back_exactly(self) -> None:
         records = an_account(agents=300, per_agent=20)
 
-        events = held(records, spill_bytes=64 * 1024)
+        events = held(records, spill_bytes=64 * 1024, memory_events=0)
 
         assert events.spilled_bytes > 64 * 1024
         assert sorted(given_back(events)) == sorted(Event.of(record) for record in records)
@@ -86,7 +96,7 @@ class TestWindowEvents:
     def test_given_spilled_events_when_derived_then_same_intervals_as_from_the_records_in_memory(self) -> None:
         records = an_account(agents=300, per_agent=20)
 
-        from_spilled = intervals_of(held(records, spill_bytes=16 * 1024))
+        from_spilled = intervals_of(held(records, spill_bytes=16 * 1024, memory_events=0))
         in_memory = derive({}, [Event.of(record) for record in records], "2026-06-02T00:00:00.000Z", last=True)
 
         expected = sorted((_as_interval(start, end) for start, end in in_memory.spans), key=lambda i: (i[0], i[1]))
@@ -97,12 +107,13 @@ class TestWindowEvents:
     def test_given_many_agents_when_given_back_then_each_agents_events_come_in_one_group(self) -> None:
         records = an_account(agents=100, per_agent=6)
 
-        groups = [set(by_agent) for by_agent in held(records, spill_bytes=4096).by_agent()]
+        groups = [set(by_agent) for by_agent in held(records, spill_bytes=4096, memory_events=0).by_agent()]
 
         agents = [agent for group in groups for agent in group]
         assert len(agents) == len(set(agents)) == 100
 
-    def test_given_values_that_fit_no_row_when_given_back_then_kept_as_they_came(self) -> None:
+    @pytest.mark.parametrize("memory_events", [0, 100])
+    def test_given_values_that_fit_no_row_when_given_back_then_kept_as_they_came(self, memory_events: int) -> None:
         agent = 2_800_000_001
         odd = [
             status_change(agent, START_MS, 1, sessionId="abc"),
@@ -113,7 +124,7 @@ class TestWindowEvents:
         ]
         plain = [status_change(agent, START_MS + 10, 5)]
 
-        events = held(odd + plain)
+        events = held(odd + plain, memory_events=memory_events)
 
         groups = [by_agent for by_agent in events.by_agent()]
         back = [event for by_agent in groups for agent_events in by_agent.values() for event in agent_events]
