@@ -8,9 +8,9 @@ no retries, no schema, no validation, no threads.
         --end 2026-11-25T12:00:00.000Z --output floor.jsonl
 
 ``--info`` is the JSON the simulator prints (address, ca_path, account_id, client_id, client_secret). Hosts are
-discovered through the Domain API like the connector does (one GET per service: agentActivityDomain and sentinel),
-so both make the same requests: discovery + token + one request per page. ``--hosts info`` skips discovery and uses
-the info's address for every service (two requests fewer). Prints a one-line JSON summary on stdout.
+discovered through the Domain API like the connector does (one GET for every service of the account), so both make
+the same requests: discovery + token + one request per page. ``--hosts info`` skips discovery and uses the info's
+address for every service (one request fewer). Prints a one-line JSON summary on stdout.
 """
 
 import argparse
@@ -74,7 +74,7 @@ class FloorClient:
         self.source = source
         self.requests = 0
         if discover:
-            hosts = {service: self._discover(address, service) for service in SERVICES}
+            hosts = self._discover(address)
         else:
             hosts = dict.fromkeys(SERVICES, address)
         self.status_changes_url = f"https://{hosts['agentActivityDomain']}/api/v2/account/{account_id}/status-changes"
@@ -88,9 +88,10 @@ class FloorClient:
             raise RuntimeError(f"GET {response.url} answered HTTP {response.status_code}: {response.text[:500]}")
         return orjson.loads(response.content)
 
-    def _discover(self, address: str, service: str) -> str:
-        url = f"https://{address}/api/account/{self.account_id}/service/{service}/baseURI.json"
-        return self._get(url, {"version": "1.0"})["baseURI"]
+    def _discover(self, address: str) -> dict[str, str]:
+        url = f"https://{address}/api/account/{self.account_id}/service/baseURI.json"
+        listed = {entry["service"]: entry["baseURI"] for entry in self._get(url, {"version": "1.0"})["baseURIs"]}
+        return {service: listed[service] for service in SERVICES}
 
     def _token(self, sentinel_host: str, client_id: str, client_secret: str) -> str:
         url = f"https://{sentinel_host}/sentinel/api/v2/account/{self.account_id}/app/token"

@@ -49,7 +49,7 @@ DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 RESULTS = ROOT / "benchmarks" / "results"
 PRIMARY_KEY = ("agentId", "time", "statusType", "sequenceNumber")
 CONNECTOR_MAX_HISTORY = timedelta(days=180)  # history_days default: older start dates move forward to now - 180 days
-DISCOVERY_AND_TOKEN = 3  # two Domain API lookups (agentActivityDomain, sentinel) and one token
+DISCOVERY_AND_TOKEN = 2  # one Domain API lookup (every service of the account) and one token
 PLACEHOLDER = "(filled in by the profiling notes)"
 WHERE_THE_TIME_GOES = "## Where the time goes"
 CLIENTS = ("floor", "connector")

@@ -56,7 +56,7 @@ def test_floor_client_writes_the_ground_truth_once_and_a_state_per_window(make_s
     assert len(states) == 3
     assert states[-1]["stream"]["stream_state"] == {"time": end}
     assert [s["stream"]["stream_descriptor"]["name"] for s in states] == ["status_changes"] * 3
-    assert sim.request_count("domain") == 2 and sim.request_count("token") == 1
+    assert sim.request_count("domain") == 1 and sim.request_count("token") == 1
     assert any(int(query[2]) > 0 for query in status_change_queries(sim)), "no second page was read"
 
 
@@ -74,4 +74,4 @@ def test_floor_client_sends_the_same_status_change_requests_as_the_connector(mak
 
     assert output.exit_code == 0, output.errors
     assert status_change_queries(sim) == floor_queries
-    assert sim.stats()["total"] == len(floor_queries) + 3  # + two Domain API lookups and a token, like the floor
+    assert sim.stats()["total"] == len(floor_queries) + 2  # + one Domain API lookup and a token, like the floor
