@@ -1,62 +1,183 @@
-"""The sync log as a progress bar: one line per finished window, told by the window itself.
+"""What a sync knows of its windows while it reads them: each window's pages, records and size, and the sync log's
+line per finished window.
 
-A window is read on one worker thread, through the manifest's retriever: the extractor sees each page and the
-paginator sees the last one. `Pages` tells them which window the thread is reading, so that the window can count
-its own pages and records; nothing is keyed by URLs read back from the requests.
+A window is read on one worker thread, through the manifest's retriever: the extractor sees each page (its records and
+its `_metadata.references`) and the paginator sees the last one. `Pages` tells them which window the thread is
+reading, so that the window can count its own pages and records; nothing is keyed by URLs read back from the requests.
+
+LivePerson tells the size of a window on its first page: the `last` reference's offset (v2: records; v1: agents) is
+where its last page starts, so the window holds that many units plus the last page's, between 1 and `limit`
+(`size_of_window`). A page without a `next` reference is the window's last: its size is then what was read. Windows
+that have not told their size yet (not started, a `last` link that is missing or malformed) are extrapolated from
+those that have, by the time they cover (`WindowsProgress.sizes`): a window is one request's worth of time, and the
+share of a sync's status changes in it follows its length (the first and the last window are usually shorter).
 """
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import parse_qs, urlsplit
 
 logger = logging.getLogger("airbyte")
 
 
-class WindowsProgress:
-    """How many of one sync's windows are finished, out of how many."""
+@dataclass(frozen=True)
+class LastPage:
+    """Where a window's last page starts (`offset`) and how many units a page holds (`limit`, when the link says)."""
 
-    def __init__(self, stream: str, expected: int) -> None:
+    offset: int
+    limit: Optional[int]
+
+
+def references_of(body: Mapping[str, Any]) -> list[Any]:
+    """A page's `_metadata.references` (none when they are not a list: only the paginator needs them to be)."""
+    metadata = body.get("_metadata")
+    references = metadata.get("references") if isinstance(metadata, dict) else None
+    return references if isinstance(references, list) else []
+
+
+def last_page_of(references: Sequence[Any]) -> Optional[LastPage]:
+    """The `last` reference of a page's `_metadata.references`, or None when there is none or it is malformed."""
+    for reference in references:
+        if isinstance(reference, dict) and reference.get("rel") == "last":
+            href = reference.get("href")
+            query = parse_qs(urlsplit(href).query) if isinstance(href, str) else {}
+            offsets, limits = query.get("offset") or [], query.get("limit") or []
+            if len(offsets) != 1 or not offsets[0].isdigit():
+                return None
+            limit = int(limits[0]) if len(limits) == 1 and limits[0].isdigit() and int(limits[0]) > 0 else None
+            return LastPage(int(offsets[0]), limit)
+    return None
+
+
+def has_next(references: Sequence[Any]) -> bool:
+    return any(isinstance(reference, dict) and reference.get("rel") == "next" for reference in references)
+
+
+def size_of_window(last: LastPage, page_units: int, units_read: int, records_read: int) -> float:
+    """The status changes a window holds, by its `last` reference, after `units_read` units holding `records_read`.
+
+    The last page holds 1 to `limit` units: half a page is the guess, off by at most half a page. In v2 a unit is a
+    record; in v1 an agent, counted as the records per agent read so far. A window has more than was read: its last
+    page is still to come (it grows when LivePerson publishes late records into it while it is read).
+    """
+    limit = last.limit or page_units or 1
+    records_per_unit = records_read / units_read if units_read else 1.0
+    return max((last.offset + (limit + 1) / 2) * records_per_unit, records_read + 1)
+
+
+class WindowProgress:
+    """One window's pages, records and size as they are read, and the line the log gets when its last page is read.
+
+    `news` is set when a page changed what the window's size is thought to be: the window's reader then asks whether
+    an estimate is worth sending (estimates.py).
+    """
+
+    def __init__(
+        self,
+        windows: "WindowsProgress",
+        index: int,
+        name: str,
+        duration_ms: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._windows = windows
+        self.index = index
+        self.name = name
+        self.duration_ms = max(duration_ms, 1)
+        self._clock = clock
+        self._started = clock()
+        self.pages = 0
+        self.records = 0
+        self._units = 0
+        # The status changes the window is thought to hold: None until a page says, exact once its last is read.
+        self.size: Optional[float] = None
+        self.done = False
+        self.news = False
+
+    def page(self, records: int, units: int, references: Sequence[Any]) -> None:
+        """A page of the window was read: `records` status changes, `units` of them as LivePerson pages count."""
+        self.pages += 1
+        self.records += records
+        self._units += units
+        if not has_next(references):
+            size: Optional[float] = float(self.records)
+        else:
+            last = last_page_of(references)
+            size = None if last is None else size_of_window(last, units, self._units, self.records)
+        if size != self.size:
+            self.size = size
+            self.news = True
+
+    def last_page(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.size = float(self.records)
+        windows = self._windows
+        done = windows.finished()
+        read, total = windows.records_and_total()
+        logger.info(
+            f"{windows.stream} window {self.index + 1} of {len(windows)} ({self.name}) done: {self.records:,} records "
+            f"in {self.pages} page(s), {self._clock() - self._started:.1f} s; {done} window(s) finished, "
+            f"{len(windows) - done} to go; {read:,} of about {round(total):,} records read."
+        )
+
+
+class WindowsProgress:
+    """One sync's windows (`bounds`: the first and last millisecond of each): how many are finished, what they hold."""
+
+    def __init__(
+        self,
+        stream: str,
+        bounds: Sequence[tuple[int, int]],
+        names: Sequence[str],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream
-        self.expected = expected
+        self._windows = [
+            WindowProgress(self, index, name, last - first + 1, clock)
+            for index, ((first, last), name) in enumerate(zip(bounds, names, strict=True))
+        ]
         self._finished = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def window(self, index: int) -> WindowProgress:
+        return self._windows[index]
 
     def finished(self) -> int:
         with self._lock:
             self._finished += 1
             return self._finished
 
+    def sizes(self) -> Optional[list[float]]:
+        """The status changes each window is thought to hold; None while no window has told its size.
 
-class WindowProgress:
-    """One window's pages and records as they are read, and the line the log gets when its last page is read."""
-
-    def __init__(self, windows: WindowsProgress, name: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self._windows = windows
-        self._name = name
-        self._clock = clock
-        self._started = clock()
-        self.pages = 0
-        self.records = 0
-        self._done = False
-
-    def page(self, records: int) -> None:
-        self.pages += 1
-        self.records += records
-
-    def last_page(self) -> None:
-        if self._done:
-            return
-        self._done = True
+        A window that has not told its size holds the sync's records per millisecond of the windows that have, and
+        at least what was read of it.
+        """
         windows = self._windows
-        done = windows.finished()
-        remaining = f", {max(windows.expected - done, 0)} to go" if windows.expected else ""
-        logger.info(
-            f"{windows.stream} window {self._name} done: {self.records} records in {self.pages} page(s), "
-            f"{self._clock() - self._started:.1f} s; {done} window(s) finished{remaining}."
-        )
+        known = [(window.size, window.duration_ms) for window in windows if window.size is not None]
+        if not known:
+            return None
+        rate = sum(size for size, _ in known) / sum(duration for _, duration in known)
+        return [
+            window.size if window.size is not None else max(rate * window.duration_ms, float(window.records))
+            for window in windows
+        ]
+
+    def records_and_total(self) -> tuple[int, float]:
+        """The status changes read so far, and those the windows are thought to hold."""
+        read = sum(window.records for window in self._windows)
+        sizes = self.sizes()
+        return read, max(sum(sizes), read) if sizes is not None else float(read)
 
 
 class Pages:
@@ -77,10 +198,10 @@ class Pages:
     def current(self) -> Optional[WindowProgress]:
         return getattr(self._local, "window", None)
 
-    def page(self, records: int) -> None:
+    def page(self, records: int, units: int, references: Sequence[Any]) -> None:
         window = self.current()
         if window is not None:
-            window.page(records)
+            window.page(records, units, references)
 
     def last_page(self) -> None:
         window = self.current()

@@ -49,6 +49,8 @@ class WindowEvents:
         # Events whose values do not fit a row (not integers, or out of range): rare, kept as they are.
         self._odd: list[Any] = []
         self.count = 0
+        # Status changes of type 1: each starts an interval (estimates.py counts on it).
+        self.starts = 0
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Hold one status change (one earlier than the floor is not this stream's: it was read for the other)."""
@@ -58,6 +60,8 @@ class WindowEvents:
             return
         self.count += 1
         status_type = record.get("statusType")
+        if status_type == 1:
+            self.starts += 1
         sequence = record.get("sequenceNumber")
         sequence = sequence if isinstance(sequence, int) else 0
         agent = record["agentId"]
