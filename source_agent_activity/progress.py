@@ -58,8 +58,9 @@ def has_next(references: Sequence[Any]) -> bool:
     return any(isinstance(reference, dict) and reference.get("rel") == "next" for reference in references)
 
 
-def size_of_window(last: LastPage, page_units: int, units_read: int, records_read: int) -> float:
-    """The status changes a window holds, by its `last` reference, after `units_read` units holding `records_read`.
+def size_of_window(last: LastPage, page_units: int, units_read: int, records_read: int) -> tuple[float, float]:
+    """The status changes a window holds, by its `last` reference, after `units_read` units holding `records_read`;
+    and how far off that may be.
 
     The last page holds 1 to `limit` units: half a page is the guess, off by at most half a page. In v2 a unit is a
     record; in v1 an agent, counted as the records per agent read so far. A window has more than was read: its last
@@ -67,7 +68,13 @@ def size_of_window(last: LastPage, page_units: int, units_read: int, records_rea
     """
     limit = last.limit or page_units or 1
     records_per_unit = records_read / units_read if units_read else 1.0
-    return max((last.offset + (limit + 1) / 2) * records_per_unit, records_read + 1)
+    size = max((last.offset + (limit + 1) / 2) * records_per_unit, records_read + 1)
+    return size, limit / 2 * records_per_unit
+
+
+# A window's size is extrapolated from only when known this well: a window of two pages may be off by a quarter, and
+# a short one (the last window of a sync often is) would make every window not started as far off.
+BASIS_PRECISION = 0.1
 
 
 class WindowProgress:
@@ -96,6 +103,8 @@ class WindowProgress:
         self._units = 0
         # The status changes the window is thought to hold: None until a page says, exact once its last is read.
         self.size: Optional[float] = None
+        # How far off `size` may be (0 once the last page is read).
+        self.error = 0.0
         self.done = False
         self.news = False
 
@@ -104,20 +113,20 @@ class WindowProgress:
         self.pages += 1
         self.records += records
         self._units += units
-        if not has_next(references):
-            size: Optional[float] = float(self.records)
-        else:
+        size: Optional[float] = float(self.records)
+        error = 0.0
+        if has_next(references):
             last = last_page_of(references)
-            size = None if last is None else size_of_window(last, units, self._units, self.records)
+            size, error = (None, 0.0) if last is None else size_of_window(last, units, self._units, self.records)
         if size != self.size:
-            self.size = size
+            self.size, self.error = size, error
             self.news = True
 
     def last_page(self) -> None:
         if self.done:
             return
         self.done = True
-        self.size = float(self.records)
+        self.size, self.error = float(self.records), 0.0
         windows = self._windows
         done = windows.finished()
         read, total = windows.records_and_total()
@@ -158,16 +167,20 @@ class WindowsProgress:
             return self._finished
 
     def sizes(self) -> Optional[list[float]]:
-        """The status changes each window is thought to hold; None while no window has told its size.
+        """The status changes each window is thought to hold; None while no window has told its size well enough.
 
-        A window that has not told its size holds the sync's records per millisecond of the windows that have, and
-        at least what was read of it.
+        A window that has not told its size holds the sync's records per millisecond of the windows that told it
+        within BASIS_PRECISION, and at least what was read of it.
         """
         windows = self._windows
-        known = [(window.size, window.duration_ms) for window in windows if window.size is not None]
-        if not known:
+        basis = [
+            (window.size, window.duration_ms)
+            for window in windows
+            if window.size is not None and window.error <= BASIS_PRECISION * window.size
+        ]
+        if not basis:
             return None
-        rate = sum(size for size, _ in known) / sum(duration for _, duration in known)
+        rate = sum(size for size, _ in basis) / sum(duration for _, duration in basis)
         return [
             window.size if window.size is not None else max(rate * window.duration_ms, float(window.records))
             for window in windows

@@ -151,6 +151,16 @@ class TestExtrapolation:
 
         assert windows.sizes() == pytest.approx([9500.5, 9500.5, 9500.5, 9500.5 / 4])
 
+    def test_given_only_a_window_of_two_pages_told_its_size_when_estimated_then_not_extrapolated_from(self) -> None:
+        windows = days(3, hours_of_last=2)
+        # 1,000 to 2,000 records in two hours: too rough (up to a quarter off) to say what the days hold.
+        windows.window(2).page(1000, 1000, references(next_offset=1000, last_href=last(1000)))
+        assert windows.window(2).size == 1500.5 and windows.sizes() is None
+
+        windows.window(2).page(310, 310, references())
+
+        assert windows.sizes() == pytest.approx([1310 * 12, 1310 * 12, 1310])
+
     def test_given_no_window_told_its_size_when_estimated_then_no_estimate(self) -> None:
         windows = days(3)
 
@@ -259,27 +269,28 @@ class TestIntervalsEstimate:
         assert "1,605 of about 1,605 intervals written" == estimate.written()
 
 
-# Reads: four one-day windows (2026-06-01 to 2026-06-04), each of two pages of which the first tells the size.
+# Reads: four one-day windows (2026-06-01 to 2026-06-04), each of six pages of one record (limit=1), the first of
+# which tells the window's size within half a page.
+PAGES_PER_WINDOW = 6
 
 
-def _page_records(day: str, first: int, count: int) -> list[dict]:
-    return [
-        a_record(f"{day}T{8 + n:02d}:00:00.000Z").with_sequence_number(first + n).with_agent_id(2800001001).build()
-        for n in range(count)
-    ]
-
-
-def _two_pages(day: str, last_href: Optional[str] = "valid") -> list:
-    first_page = StatusChangesResponse().with_records(*_page_records(day, 0, 3)).with_next_offset(3)
-    if last_href == "valid":
-        first_page = first_page.with_last_offset(3, limit=3)
-    elif last_href is not None:
-        first_page = first_page.with_last_href(last_href)
-    return [first_page.build(), StatusChangesResponse().with_records(*_page_records(day, 3, 2)).build()]
+def _pages(day: str, last_href: Optional[str] = "valid") -> list:
+    pages = []
+    for n in range(PAGES_PER_WINDOW):
+        record = a_record(f"{day}T{8 + n:02d}:00:00.000Z").with_sequence_number(n).with_agent_id(2800001001)
+        page = StatusChangesResponse().with_record(record)
+        if n < PAGES_PER_WINDOW - 1:
+            page = page.with_next_offset(n + 1)
+            if last_href == "valid":
+                page = page.with_last_offset(PAGES_PER_WINDOW - 1, limit=1)
+            elif last_href is not None:
+                page = page.with_last_href(last_href)
+        pages.append(page.build())
+    return pages
 
 
 def _read(requests_mock, streams: list[str], last_href: Optional[str] = "valid"):
-    answer_by_day(requests_mock, {day: _two_pages(day, last_href) for day in DAYS})
+    answer_by_day(requests_mock, {day: _pages(day, last_href) for day in DAYS})
     config = four_days().with_num_workers(2).build()
     return read_catalog(config, catalog(SyncMode.full_refresh, streams))
 
@@ -304,29 +315,29 @@ def _story(output, stream: str) -> list[str]:
 @freeze_time(NOW)
 class TestReadWithEstimates:
     @pytest.mark.parametrize("streams", [[CHANGES], [CHANGES, INTERVALS]])
-    def test_given_windows_of_two_pages_when_read_then_status_changes_estimated_before_its_records_and_exact(
+    def test_given_windows_of_pages_when_read_then_status_changes_estimated_before_its_records_and_exact(
         self, requests_mock, streams
     ) -> None:
         output = _read(requests_mock, streams)
 
         story = _story(output, CHANGES)
-        # Each first page says 5 records (3 + half of a 3-record page, rounded up): right on the first page.
-        assert [step for step in story if step.startswith("ESTIMATE")] == ["ESTIMATE 20"]
-        assert story.index("ESTIMATE 20") < story.index("RECORD")
-        assert story.count("RECORD") == 20 and story[-1] == "COMPLETE"
+        # Each first page says 6 records (the last page starts at offset 5 and holds 1): right on the first page.
+        assert [step for step in story if step.startswith("ESTIMATE")] == ["ESTIMATE 24"]
+        assert story.index("ESTIMATE 24") < story.index("RECORD")
+        assert story.count("RECORD") == 24 and story[-1] == "COMPLETE"
 
     @pytest.mark.parametrize("streams", [[INTERVALS], [CHANGES, INTERVALS]])
-    def test_given_windows_of_two_pages_when_read_then_intervals_estimated_before_its_records_and_exact(
+    def test_given_windows_of_pages_when_read_then_intervals_estimated_before_its_records_and_exact(
         self, requests_mock, streams
     ) -> None:
         output = _read(requests_mock, streams)
 
         story = _story(output, INTERVALS)
-        # One interval per status change of type 1 (every record here), the last one open: 20, known once the first
+        # One interval per status change of type 1 (every record here), the last one open: 24, known once the first
         # window is read to the end and the others told their size, so that estimate is also the final one.
-        assert [step for step in story if step.startswith("ESTIMATE")] == ["ESTIMATE 20"]
-        assert story.index("ESTIMATE 20") < story.index("RECORD")
-        assert story.count("RECORD") == 20 and story[-1] == "COMPLETE"
+        assert [step for step in story if step.startswith("ESTIMATE")] == ["ESTIMATE 24"]
+        assert story.index("ESTIMATE 24") < story.index("RECORD")
+        assert story.count("RECORD") == 24 and story[-1] == "COMPLETE"
 
     @pytest.mark.parametrize("last_href", [None, f"{PAGE_URL}?offset=three&limit=3", "://"])
     def test_given_pages_without_a_usable_last_when_read_then_every_record_and_an_exact_final_estimate(
@@ -336,8 +347,8 @@ class TestReadWithEstimates:
 
         for stream in (CHANGES, INTERVALS):
             story = _story(output, stream)
-            assert story.count("RECORD") == 20
-            assert [step for step in story if step.startswith("ESTIMATE")][-1] == "ESTIMATE 20"
+            assert story.count("RECORD") == 24
+            assert [step for step in story if step.startswith("ESTIMATE")][-1] == "ESTIMATE 24"
             assert story[-1] == "COMPLETE"
 
     def test_given_windows_read_when_logged_then_each_line_says_records_read_of_the_estimate(
@@ -347,5 +358,5 @@ class TestReadWithEstimates:
 
         lines = [message.log.message for message in output.logs if " done: " in message.log.message]
         assert len(lines) == 4
-        assert any(line.endswith("4 window(s) finished, 0 to go; 20 of about 20 records read.") for line in lines)
+        assert any(line.endswith("4 window(s) finished, 0 to go; 24 of about 24 records read.") for line in lines)
         assert all(line.startswith("status_changes window ") and " of 4 (2026-06-0" in line for line in lines)
