@@ -7,10 +7,12 @@ reading, so that the window can count its own pages and records; nothing is keye
 
 LivePerson tells the size of a window on its first page: the `last` reference's offset (v2: records; v1: agents) is
 where its last page starts, so the window holds that many units plus the last page's, between 1 and `limit`
-(`size_of_window`). A page without a `next` reference is the window's last: its size is then what was read. Windows
-that have not told their size yet (not started, a `last` link that is missing or malformed) are extrapolated from
-those that have, by the time they cover (`WindowsProgress.sizes`): a window is one request's worth of time, and the
-share of a sync's status changes in it follows its length (the first and the last window are usually shorter).
+(`bounds_of_window`). A page without a `next` reference is the window's last: its size is then what was read. Within
+its bounds, a window is guessed to hold the middle of them until some window is read to the end, then as many records
+per millisecond as those. Windows that have not told their size (not started, a `last` link that is missing or
+malformed) are extrapolated by the time they cover from those whose size is known within 10 % (`WindowsProgress.sizes`):
+a window is a fixed stretch of time, and its share of a sync's status changes follows its length (the first and the
+last window are usually shorter).
 """
 
 import logging
@@ -58,18 +60,19 @@ def has_next(references: Sequence[Any]) -> bool:
     return any(isinstance(reference, dict) and reference.get("rel") == "next" for reference in references)
 
 
-def size_of_window(last: LastPage, page_units: int, units_read: int, records_read: int) -> tuple[float, float]:
-    """The status changes a window holds, by its `last` reference, after `units_read` units holding `records_read`;
-    and how far off that may be.
+def bounds_of_window(last: LastPage, page_units: int, units_read: int, records_read: int) -> tuple[float, float]:
+    """The fewest and the most status changes a window holds, by its `last` reference, after `units_read` units that
+    held `records_read`.
 
-    The last page holds 1 to `limit` units: half a page is the guess, off by at most half a page. In v2 a unit is a
-    record; in v1 an agent, counted as the records per agent read so far. A window has more than was read: its last
-    page is still to come (it grows when LivePerson publishes late records into it while it is read).
+    The last page holds 1 to `limit` units. In v2 a unit is a record; in v1 an agent, counted as the records per agent
+    read so far. A window holds more than was read: its last page is still to come (it grows when LivePerson publishes
+    late records into it while it is read).
     """
     limit = last.limit or page_units or 1
     records_per_unit = records_read / units_read if units_read else 1.0
-    size = max((last.offset + (limit + 1) / 2) * records_per_unit, records_read + 1)
-    return size, limit / 2 * records_per_unit
+    fewest = max((last.offset + 1) * records_per_unit, records_read + 1)
+    # Read past what `last` said (the window grew): up to a page more than was read.
+    return fewest, max((last.offset + limit) * records_per_unit, records_read + limit * records_per_unit)
 
 
 # A window's size is extrapolated from only when known this well: a window of two pages may be off by a quarter, and
@@ -102,9 +105,10 @@ class WindowProgress:
         self.records = 0
         self._units = 0
         # The status changes the window is thought to hold: None until a page says, exact once its last is read.
-        self.size: Optional[float] = None
-        # How far off `size` may be (0 once the last page is read).
-        self.error = 0.0
+        # The fewest and the most status changes the window holds: None until a page says, equal once its last is read.
+        self.bounds: Optional[tuple[float, float]] = None
+        # The window's last page was read: it holds exactly what was read.
+        self.exact = False
         self.done = False
         self.news = False
 
@@ -113,20 +117,20 @@ class WindowProgress:
         self.pages += 1
         self.records += records
         self._units += units
-        size: Optional[float] = float(self.records)
-        error = 0.0
-        if has_next(references):
+        bounds: Optional[tuple[float, float]] = (float(self.records), float(self.records))
+        self.exact = not has_next(references)
+        if not self.exact:
             last = last_page_of(references)
-            size, error = (None, 0.0) if last is None else size_of_window(last, units, self._units, self.records)
-        if size != self.size:
-            self.size, self.error = size, error
+            bounds = None if last is None else bounds_of_window(last, units, self._units, self.records)
+        if bounds != self.bounds:
+            self.bounds = bounds
             self.news = True
 
     def last_page(self) -> None:
         if self.done:
             return
-        self.done = True
-        self.size, self.error = float(self.records), 0.0
+        self.done = self.exact = True
+        self.bounds = (float(self.records), float(self.records))
         windows = self._windows
         done = windows.finished()
         read, total = windows.records_and_total()
@@ -169,20 +173,34 @@ class WindowsProgress:
     def sizes(self) -> Optional[list[float]]:
         """The status changes each window is thought to hold; None while no window has told its size well enough.
 
-        A window that has not told its size holds the sync's records per millisecond of the windows that told it
-        within BASIS_PRECISION, and at least what was read of it.
+        A window read to the end holds what was read. One that told its bounds holds, while no window is read to the
+        end, the middle of them (off by half a page at most); then what the windows read to the end hold per
+        millisecond, kept within its bounds. A window that told nothing holds what the windows whose size is known
+        within BASIS_PRECISION hold per millisecond, and at least what was read of it.
         """
         windows = self._windows
-        basis = [
-            (window.size, window.duration_ms)
-            for window in windows
-            if window.size is not None and window.error <= BASIS_PRECISION * window.size
-        ]
-        if not basis:
+        exact = [window for window in windows if window.exact]
+        exact_ms = sum(window.duration_ms for window in exact)
+        exact_rate = sum(window.records for window in exact) / exact_ms if exact else None
+        told: dict[int, float] = {}
+        basis_records, basis_ms = 0.0, 0
+        for window in windows:
+            if window.bounds is None:
+                continue
+            fewest, most = window.bounds
+            if exact_rate is None:
+                size = (fewest + most) / 2
+            else:
+                size = min(max(exact_rate * window.duration_ms, fewest), most)
+            told[window.index] = size
+            if (most - fewest) / 2 <= BASIS_PRECISION * size:
+                basis_records += size
+                basis_ms += window.duration_ms
+        if not basis_ms:
             return None
-        rate = sum(size for size, _ in basis) / sum(duration for _, duration in basis)
+        rate = basis_records / basis_ms
         return [
-            window.size if window.size is not None else max(rate * window.duration_ms, float(window.records))
+            told[window.index] if window.index in told else max(rate * window.duration_ms, float(window.records))
             for window in windows
         ]
 

@@ -52,15 +52,15 @@ class TestWindowSize:
 
         window.page(730, 730, references())
 
-        assert window.size == 730 and window.news
+        assert window.bounds == (730, 730) and window.exact and window.news
 
     def test_given_first_page_with_last_when_read_then_last_offset_plus_half_a_page(self) -> None:
         window = days(1).window(0)
 
         window.page(1000, 1000, references(next_offset=1000, last_href=last(39_000)))
 
-        # The last page holds 1 to 1000 records: 39,000 + 500.5, off by at most half a page.
-        assert window.size == 39_500.5
+        # The last page holds 1 to 1000 records.
+        assert window.bounds == (39_001, 40_000) and not window.exact
 
     def test_given_many_pages_when_read_to_the_last_then_exactly_the_records_read(self) -> None:
         window = days(1).window(0)
@@ -71,7 +71,7 @@ class TestWindowSize:
         window.page(417, 417, references())
         window.last_page()
 
-        assert window.size == 2417 and window.news and window.done
+        assert window.bounds == (2417, 2417) and window.news and window.exact
 
     def test_given_pages_after_the_first_with_the_same_last_when_read_then_no_news(self) -> None:
         window = days(1).window(0)
@@ -80,7 +80,7 @@ class TestWindowSize:
 
         window.page(1000, 1000, references(next_offset=2000, last_href=last(3000)))
 
-        assert window.size == 3500.5 and not window.news
+        assert window.bounds == (3001, 4000) and not window.news
 
     def test_given_v1_page_when_last_counts_agents_then_agents_times_records_per_agent(self) -> None:
         window = days(1).window(0)
@@ -88,7 +88,7 @@ class TestWindowSize:
         # 50 agents holding 1,200 state changes; the last page of agents starts at agent 150.
         window.page(1200, 50, references(next_offset=50, last_href=last(150, limit=50)))
 
-        assert window.size == pytest.approx((150 + 25.5) * 24)
+        assert window.bounds == pytest.approx(((150 + 1) * 24, (150 + 50) * 24))
 
     @pytest.mark.parametrize(
         "last_href",
@@ -108,31 +108,31 @@ class TestWindowSize:
 
         windows.window(0).page(1000, 1000, page)
 
-        assert windows.window(0).size is None and windows.sizes() is None
+        assert windows.window(0).bounds is None and windows.sizes() is None
 
     def test_given_no_last_reference_but_a_next_when_read_then_size_unknown_until_the_last_page(self) -> None:
         window = days(1).window(0)
         window.page(1000, 1000, references(next_offset=1000))
-        assert window.size is None
+        assert window.bounds is None
 
         window.page(12, 12, references())
 
-        assert window.size == 1012
+        assert window.bounds == (1012, 1012)
 
     def test_given_window_grows_while_read_then_size_follows_the_latest_last_and_exceeds_what_was_read(self) -> None:
         window = days(1).window(0)
         window.page(1000, 1000, references(next_offset=1000, last_href=last(1000)))
-        assert window.size == 1500.5
+        assert window.bounds == (1001, 2000)
 
         # Late records: the second page is full, and its `last` moved a page further.
         window.page(1000, 1000, references(next_offset=2000, last_href=last(2000)))
-        assert window.size == 2500.5 and window.news
-        # More late records than even that `last` said: still more than was read, as a page is still to come.
+        assert window.bounds == (2001, 3000) and window.news
+        # More late records than even that `last` said: more than was read, up to a page more.
         window.page(1000, 1000, references(next_offset=3000, last_href=last(2000)))
-        assert window.size == 3001
+        assert window.bounds == (3001, 4000) and not window.exact
 
         window.page(5, 5, references())
-        assert window.size == 3005
+        assert window.bounds == (3005, 3005)
 
     def test_given_last_href_without_limit_when_read_then_the_full_page_is_the_limit(self) -> None:
         assert last_page_of(references(next_offset=10, last_href=f"{PAGE_URL}?offset=40")) == LastPage(40, None)
@@ -140,7 +140,7 @@ class TestWindowSize:
 
         window.page(10, 10, references(next_offset=10, last_href=f"{PAGE_URL}?offset=40"))
 
-        assert window.size == 45.5
+        assert window.bounds == (41, 50)
 
 
 class TestExtrapolation:
@@ -155,11 +155,22 @@ class TestExtrapolation:
         windows = days(3, hours_of_last=2)
         # 1,000 to 2,000 records in two hours: too rough (up to a quarter off) to say what the days hold.
         windows.window(2).page(1000, 1000, references(next_offset=1000, last_href=last(1000)))
-        assert windows.window(2).size == 1500.5 and windows.sizes() is None
+        assert windows.window(2).bounds == (1001, 2000) and windows.sizes() is None
 
         windows.window(2).page(310, 310, references())
 
         assert windows.sizes() == pytest.approx([1310 * 12, 1310 * 12, 1310])
+
+    def test_given_a_window_read_to_the_end_then_windows_that_told_bounds_guessed_at_its_rate_within_them(self) -> None:
+        windows = days(4)
+        windows.window(1).page(1000, 1000, references(next_offset=1000, last_href=last(9000)))
+        windows.window(2).page(1000, 1000, references(next_offset=1000, last_href=last(8000)))
+        assert windows.sizes() == pytest.approx([9000.5, 9500.5, 8500.5, 9000.5])
+
+        windows.window(0).page(9200, 9200, references())
+
+        # 9,200 a day, within window 1's bounds (9,001 to 10,000) but past window 2's (8,001 to 9,000).
+        assert windows.sizes() == pytest.approx([9200, 9200, 9000, (9200 + 9200 + 9000) / 3])
 
     def test_given_no_window_told_its_size_when_estimated_then_no_estimate(self) -> None:
         windows = days(3)
