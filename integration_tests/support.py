@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -355,3 +356,20 @@ def fixed_range(
     now = sim.now()
     start = (now - days * DAY).replace(hour=hour, minute=0, second=0, microsecond=0)
     return start, now - before_now
+
+
+def page_requests(sim) -> Counter[tuple]:
+    """How many times each status-changes page was requested since the simulator's last `reset_stats`: one entry per
+    distinct query (from, to, offset, limit, filters, v, source)."""
+    return Counter(tuple(sorted(entry.query.items())) for entry in sim.requests if entry.endpoint == "status_changes")
+
+
+def stream_statuses(output: Output, stream: str) -> list[tuple[int, str]]:
+    """The STREAM_STATUS traces of `stream` as (position among the output's messages, status), in order."""
+    return [
+        (position, message["trace"]["stream_status"]["status"])
+        for position, message in enumerate(output.messages)
+        if message.get("type") == "TRACE"
+        and message["trace"].get("type") == "STREAM_STATUS"
+        and message["trace"]["stream_status"]["stream_descriptor"]["name"] == stream
+    ]

@@ -1,10 +1,12 @@
 """Bad configs and bad API answers: the user reads one clear message naming what is wrong and how to fix it.
 
-Config rules are checked before any request: `check` answers exactly one CONNECTION_STATUS FAILED (exit 0) and no
-error trace; `read` ends with exactly one error trace, a config_error naming the field, with no stack trace (non-zero
-exit); the simulator sees no request at all. Before the connector's own check, the CDK checks the config against the
-spec's JSON schema, as it does for every connector: for what the schema says (required fields, ranges, lengths,
-choices), `check` answers with the CDK's message, which the Airbyte UI and API show inline before a check runs.
+Config rules are checked before any request. Whatever refuses the config, the spec's JSON schema (a value out of
+range, a pattern not matched, a wrong type, an unknown choice, a required field missing, a credentials block without
+a field of its own type) or a rule the schema cannot say (blank credentials, filters, hosts, dates), the message
+names the field as the user wrote it and what is allowed: `check` answers exactly one CONNECTION_STATUS FAILED
+(exit 0) and no error trace; `read` ends with exactly one error trace, a config_error with no stack trace (non-zero
+exit); `discover` refuses what the schema refuses (and blank credentials) the same way and builds the catalog
+otherwise; the simulator sees no request at all.
 """
 
 from collections.abc import Iterator
@@ -16,10 +18,17 @@ import pytest
 from integration_tests.support import SMALL_ACCOUNT, Connector, Output, fixed_range, rfc3339
 from liveperson_simulator import Simulator, SimulatorConfig
 
-OAUTH1_FIELDS = ("app_key", "app_secret", "access_token", "access_token_secret")
+OAUTH1_FIELDS = {
+    "app_key": "App key",
+    "app_secret": "App secret",
+    "access_token": "Access token",
+    "access_token_secret": "Access token secret",
+}
 HOST_FIELDS = ("domain", "sentinel_domain", "account_config_domain", "domain_api_host")
 BAD_HOSTS = ("https://x", "x/y", "x:99999", "a b", "user@x")
 NOW = datetime.now(UTC)
+OAUTH1_TITLE = "OAuth 1.0a app key (legacy, retired by LivePerson on 2026-05-31)"
+AUTH_TYPES = f"'oauth2_client_credentials' for OAuth 2.0 client credentials, or 'oauth1_app_key' for {OAUTH1_TITLE}"
 
 
 def without(field: str):
@@ -40,37 +49,150 @@ def credential(field: str, value=None):
     return change
 
 
-# (id, OAuth 1.0a config instead of OAuth 2.0, change to a valid config, fragments the message must contain).
-# SCHEMA_CHECK: the ones the spec's JSON schema refuses before the connector's check, with the CDK's message.
-BAD_CONFIGS = [
-    ("missing_account_id", False, without("account_id"), ["account_id is missing", "account number"]),
-    ("empty_account_id", False, setting(account_id=""), ["account_id is missing"]),
-    ("missing_credentials", False, without("credentials"), ["credentials are missing", "client id"]),
-    ("unknown_auth_type", False, credential("auth_type", "api_key"), ["credentials.auth_type 'api_key'"]),
-    ("empty_client_secret", False, credential("client_secret", ""), ["credentials.client_secret is missing or empty"]),
-    ("blank_client_id", False, credential("client_id", "   "), ["credentials.client_id is missing or empty"]),
+def whole_number(field: str, low: int, high: int, value) -> str:
+    return f"{field} must be a whole number from {low} to {high}, got {value!r}."
+
+
+# (id, OAuth 1.0a config instead of OAuth 2.0, change to a valid config, the message: exact, or fragments of it).
+# The spec's JSON schema refuses these (discover refuses them too).
+SPEC_REFUSED = [
+    (
+        "missing_account_id",
+        False,
+        without("account_id"),
+        "account_id is missing: enter the Account ID, for example 12345678.",
+    ),
+    (
+        "empty_account_id",
+        False,
+        setting(account_id=""),
+        "account_id is missing: enter the Account ID, for example 12345678.",
+    ),
+    (
+        "account_id_pattern",
+        False,
+        setting(account_id="12 34"),
+        "account_id '12 34' is not valid: use letters and digits only, for example 12345678.",
+    ),
+    ("account_id_type", False, setting(account_id=12345678), "account_id must be text, got 12345678."),
+    (
+        "missing_credentials",
+        False,
+        without("credentials"),
+        f"credentials is missing: choose OAuth 2.0 client credentials or {OAUTH1_TITLE}, and enter its fields.",
+    ),
+    (
+        "credentials_type",
+        False,
+        setting(credentials="secret"),
+        f"credentials must be an object: OAuth 2.0 client credentials or {OAUTH1_TITLE}, got 'secret'.",
+    ),
+    (
+        "unknown_auth_type",
+        False,
+        credential("auth_type", "api_key"),
+        f"credentials.auth_type 'api_key' is not supported: use {AUTH_TYPES}.",
+    ),
+    ("missing_auth_type", False, credential("auth_type"), f"credentials.auth_type is missing: use {AUTH_TYPES}."),
     *[
-        (f"missing_oauth1_{field}", True, credential(field), [f"credentials.{field} is missing or empty"])
-        for field in OAUTH1_FIELDS
+        (
+            f"missing_oauth2_{field}",
+            False,
+            credential(field),
+            f"credentials.{field} is missing: the OAuth 2.0 client credentials option needs its {title}.",
+        )
+        for field, title in (("client_id", "Client ID"), ("client_secret", "Client secret"))
     ],
     *[
-        (f"{field}={host!r}", False, setting(**{field: host}), [f"{field} {host!r} is not a host name", "bare host"])
-        for field in HOST_FIELDS
-        for host in BAD_HOSTS
+        (
+            f"missing_oauth1_{field}",
+            True,
+            credential(field),
+            f"credentials.{field} is missing: the {OAUTH1_TITLE} option needs its {title}.",
+        )
+        for field, title in OAUTH1_FIELDS.items()
     ],
-    ("two_filters", False, setting(agent_id=1, employee_id="E1"), ["agent_id and employee_id", "at most one filter"]),
-    ("window_0", False, setting(window_size_days=0), ["window_size_days", "from 1 to 28", "got 0"]),
-    ("window_29", False, setting(window_size_days=29), ["window_size_days", "from 1 to 28", "got 29"]),
-    ("page_size_0", False, setting(page_size=0), ["page_size", "from 1 to 5000", "got 0"]),
-    ("page_size_5001", False, setting(page_size=5001), ["page_size", "from 1 to 5000", "got 5001"]),
-    ("lookback_-1", False, setting(lookback_minutes=-1), ["lookback_minutes", "from 0 to 1440", "got -1"]),
-    ("lookback_1441", False, setting(lookback_minutes=1441), ["lookback_minutes", "from 0 to 1440", "got 1441"]),
-    ("num_workers_0", False, setting(num_workers=0), ["num_workers", "from 1 to 10", "got 0"]),
-    ("num_workers_11", False, setting(num_workers=11), ["num_workers", "from 1 to 10", "got 11"]),
-    ("empty_source", False, setting(source=""), ["source must be 1 to 20 characters"]),
-    ("source_21_chars", False, setting(source="s" * 21), ["source must be 1 to 20 characters", "s" * 21]),
-    ("malformed_start_date", False, setting(start_date="2026-13-45"), ["start_date '2026-13-45'", "RFC 3339"]),
-    ("start_date_not_a_date", False, setting(start_date="yesterday"), ["start_date", "'yesterday'"]),
+    (
+        "client_secret_type",
+        False,
+        credential("client_secret", 918273645546372819),
+        "credentials.client_secret must be text, got a number.",
+    ),
+    ("app_secret_type", True, credential("app_secret", ["a", "b"]), "credentials.app_secret must be text, got a list."),
+    ("window_0", False, setting(window_size_days=0), whole_number("window_size_days", 1, 28, 0)),
+    ("page_size_0", False, setting(page_size=0), whole_number("page_size", 1, 5000, 0)),
+    ("page_size_6000", False, setting(page_size=6000), whole_number("page_size", 1, 5000, 6000)),
+    ("page_size_text", False, setting(page_size="100"), whole_number("page_size", 1, 5000, "100")),
+    ("page_size_fraction", False, setting(page_size=2.5), whole_number("page_size", 1, 5000, 2.5)),
+    ("lookback_-1", False, setting(lookback_minutes=-1), whole_number("lookback_minutes", 0, 1440, -1)),
+    ("num_workers_0", False, setting(num_workers=0), whole_number("num_workers", 1, 10, 0)),
+    ("history_days_396", False, setting(history_days=396), whole_number("history_days", 1, 395, 396)),
+    ("history_days_bool", False, setting(history_days=True), whole_number("history_days", 1, 395, True)),
+    ("agent_id_text", False, setting(agent_id="abc"), "agent_id must be a whole number, got 'abc'."),
+    ("agent_group_id_fraction", False, setting(agent_group_id=1.5), "agent_group_id must be a whole number, got 1.5."),
+    ("employee_id_number", False, setting(employee_id=42), "employee_id must be text, got 42."),
+    ("empty_source", False, setting(source=""), "source must be 1 to 20 characters, got ''."),
+    ("source_21_chars", False, setting(source="s" * 21), f"source must be 1 to 20 characters, got {'s' * 21!r}."),
+    ("source_number", False, setting(source=7), "source must be text, got 7."),
+    (
+        "start_date_not_a_date",
+        False,
+        setting(start_date="yesterday"),
+        "start_date 'yesterday' is not a date-time: use RFC 3339, for example 2026-06-01T00:00:00Z.",
+    ),
+    (
+        "end_date_number",
+        False,
+        setting(end_date=20260101),
+        "end_date must be a date-time like 2026-07-01T00:00:00Z, got 20260101.",
+    ),
+    ("api_version_3", False, setting(api_version="3"), 'api_version must be "2" (the default) or "1", got \'3\'.'),
+    ("api_version_number", False, setting(api_version=2), 'api_version must be "2" (the default) or "1", got 2.'),
+    ("domain_number", False, setting(domain=8443), "domain must be text, got 8443."),
+]
+
+# The schema accepts these; the connector's rules refuse them at check and read (discover builds the catalog).
+RULE_REFUSED = [
+    (
+        "empty_client_secret",
+        False,
+        credential("client_secret", ""),
+        "credentials.client_secret is missing or empty: copy it from your LivePerson API key or app.",
+    ),
+    (
+        "blank_client_id",
+        False,
+        credential("client_id", "   "),
+        "credentials.client_id is missing or empty: copy it from your LivePerson API key or app.",
+    ),
+    (
+        "empty_oauth1_access_token",
+        True,
+        credential("access_token", ""),
+        "credentials.access_token is missing or empty: copy it from your LivePerson API key or app.",
+    ),
+    *[
+        (
+            f"{field}={host!r}",
+            False,
+            setting(**{field: host}),
+            f"{field} {host!r} is not a host name: give a bare host or host:port such as "
+            "va.agent-activity.liveperson.net, without https:// or a path.",
+        )
+        for field, host in zip(HOST_FIELDS + HOST_FIELDS[:1], BAD_HOSTS, strict=True)
+    ],
+    (
+        "two_filters",
+        False,
+        setting(agent_id=1, employee_id="E1"),
+        "agent_id and employee_id are both set, but LivePerson accepts at most one filter: keep one of them.",
+    ),
+    (
+        "malformed_start_date",
+        False,
+        setting(start_date="2026-13-45"),
+        "start_date '2026-13-45' is not a date-time: use RFC 3339, for example 2026-05-01T00:00:00Z.",
+    ),
     (
         "future_start_date",
         False,
@@ -83,78 +205,76 @@ BAD_CONFIGS = [
         False,
         # Relative to now: both dates must stay inside LivePerson's history, whatever day the test runs.
         setting(start_date=rfc3339(NOW - timedelta(days=10)), end_date=rfc3339(NOW - timedelta(days=20))),
-        [
-            f"end_date {rfc3339(NOW - timedelta(days=20))!r} must be after "
-            f"start_date {rfc3339(NOW - timedelta(days=10))!r}"
-        ],
+        f"end_date {rfc3339(NOW - timedelta(days=20))!r} must be after "
+        f"start_date {rfc3339(NOW - timedelta(days=10))!r}.",
     ),
-    ("api_version_3", False, setting(api_version="3"), ["api_version", "'3'", '"2"']),
 ]
+# Rule cases discover is run on too: blank credentials it refuses (no authenticator can be built from them), the
+# others it builds the catalog for; one of each kind is enough.
+DISCOVER_REFUSES_TOO = {"empty_client_secret", "empty_oauth1_access_token"}
+DISCOVERED_RULE_CASES = DISCOVER_REFUSES_TOO | {"domain='https://x'", "two_filters", "end_before_start"}
 
 
-SCHEMA_CHECK = {
-    "missing_account_id": "'account_id' is a required property",
-    "empty_account_id": "'' does not match '^[A-Za-z0-9]+$'",
-    "missing_credentials": "'credentials' is a required property",
-    "unknown_auth_type": "is not valid under any of the given schemas",
-    **{f"missing_oauth1_{field}": "'oauth2_client_credentials' was expected" for field in OAUTH1_FIELDS},
-    "window_0": "0 is less than the minimum of 1",
-    "window_29": "29 is greater than the maximum of 28",
-    "page_size_0": "0 is less than the minimum of 1",
-    "page_size_5001": "5001 is greater than the maximum of 5000",
-    "lookback_-1": "-1 is less than the minimum of 0",
-    "lookback_1441": "1441 is greater than the maximum of 1440",
-    "num_workers_0": "0 is less than the minimum of 1",
-    "num_workers_11": "11 is greater than the maximum of 10",
-    "empty_source": "'' should be non-empty",
-    "source_21_chars": "is too long",
-    "start_date_not_a_date": "'yesterday' does not match",
-    "api_version_3": "'3' is not one of ['2', '1']",
-}
-
-
-def check_and_read(simulator, tmp_path, config: dict) -> tuple[Output, Output]:
-    """`check` and `read` of one config, side by side (each in its own folder)."""
-    (tmp_path / "check").mkdir()
-    (tmp_path / "read").mkdir()
-    with ThreadPoolExecutor(2) as pool:
-        check = pool.submit(Connector(tmp_path / "check", simulator.ca_path).run, "check", config)
-        read = pool.submit(Connector(tmp_path / "read", simulator.ca_path).read, config)
-    return check.result(), read.result()
+def commands(simulator, tmp_path, config: dict, discover: bool) -> dict[str, Output]:
+    """`check`, `read` and (when asked) `discover` of one config, side by side (each in its own folder)."""
+    names = ["check", "read", "discover"] if discover else ["check", "read"]
+    with ThreadPoolExecutor(len(names)) as pool:
+        runs = {}
+        for name in names:
+            (tmp_path / name).mkdir()
+            connector = Connector(tmp_path / name, simulator.ca_path)
+            runs[name] = (
+                pool.submit(connector.read, config) if name == "read" else pool.submit(connector.run, name, config)
+            )
+    return {name: run.result() for name, run in runs.items()}
 
 
 def config_secrets(config: dict) -> list[str]:
-    credentials = config.get("credentials") or {}
-    return [value for name, value in credentials.items() if name != "auth_type" and len(str(value).strip()) > 3]
+    credentials = config.get("credentials") if isinstance(config.get("credentials"), dict) else {}
+    return [str(value) for name, value in credentials.items() if name != "auth_type" and len(str(value).strip()) > 3]
 
 
-@pytest.mark.parametrize("case, oauth1, change, fragments", [pytest.param(*case, id=case[0]) for case in BAD_CONFIGS])
-def test_given_bad_config_when_check_and_read_then_one_clear_config_error_naming_the_field_and_no_request(
-    case, oauth1, change, fragments, simulator, tmp_path
+def says(message: str, expected) -> bool:
+    return message == expected if isinstance(expected, str) else all(fragment in message for fragment in expected)
+
+
+@pytest.mark.parametrize(
+    "case, oauth1, change, expected, spec_refused",
+    [pytest.param(*case, True, id=case[0]) for case in SPEC_REFUSED]
+    + [pytest.param(*case, False, id=case[0]) for case in RULE_REFUSED],
+)
+def test_given_bad_config_when_check_discover_and_read_then_one_clear_config_error_naming_the_field_and_no_request(
+    case, oauth1, change, expected, spec_refused, simulator, tmp_path
 ):
     config = simulator.connector_config_oauth1() if oauth1 else simulator.connector_config()
+    secrets = config_secrets(config)
     change(config)
+    secrets += config_secrets(config)
 
-    check, read = check_and_read(simulator, tmp_path, config)
+    outputs = commands(simulator, tmp_path, config, discover=spec_refused or case in DISCOVERED_RULE_CASES)
 
+    check, read = outputs["check"], outputs["read"]
     assert check.exit_code == 0
     assert check.of_type("TRACE") == [] and len(check.of_type("CONNECTION_STATUS")) == 1, check.stdout
     assert check.connection_status["status"] == "FAILED"
+    assert says(check.connection_status["message"], expected), check.connection_status["message"]
     assert read.exit_code != 0
     [error] = read.errors
     assert error["failure_type"] == "config_error" and not error.get("stack_trace"), error
-    assert all(fragment in error["message"] for fragment in fragments), error["message"]
-    if case in SCHEMA_CHECK:
-        assert check.connection_status["message"].startswith("Config validation error: ")
-        assert SCHEMA_CHECK[case] in check.connection_status["message"]
-    else:
-        assert check.connection_status["message"] == error["message"]
+    assert error["message"] == check.connection_status["message"]
     assert not read.records() and not read.states
-    for output in (check, read):
+    discover = outputs.get("discover")
+    if discover is not None and (spec_refused or case in DISCOVER_REFUSES_TOO):
+        assert discover.exit_code != 0 and discover.of_type("CATALOG") == []
+        [discover_error] = discover.errors
+        assert discover_error["failure_type"] == "config_error" and not discover_error.get("stack_trace")
+        assert discover_error["message"] == error["message"]
+    elif discover is not None:
+        assert discover.exit_code == 0 and len(discover.of_type("CATALOG")) == 1, discover.stdout
+    for output in outputs.values():
         assert all(line.startswith("{") for line in output.stdout.splitlines()), "text outside Airbyte messages"
-        assert "Traceback (most recent call last)" not in output.stderr
-        assert not any(secret in output.stdout + output.stderr for secret in config_secrets(config))
-    assert "Traceback (most recent call last)" not in check.stdout
+        assert "Traceback (most recent call last)" not in output.stdout + output.stderr
+        assert not any(secret in output.stdout + output.stderr for secret in secrets)
     assert simulator.request_count() == 0, "a request was made before the config was validated"
 
 

@@ -6,6 +6,7 @@ authentication (API calls only), account, permission, parameters.
 """
 
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from .clock import SimulatorClock
 from .config import SERVICES, SimulatorConfig
 from .data import StatusChangeStore
 from .directory import AccountDirectory
-from .faults import REPLACING_FAULTS, FaultPlan, damage, replacement
+from .faults import DAMAGING_FAULTS, REPLACING_FAULTS, FaultPlan, damage, replacement
 from .gate import WindowGate
 from .messages import Request, Response, bad_request, json_response
 from .oauth1 import OAuth1Verifier
@@ -106,6 +107,12 @@ class LivePersonApi:
         self.auth = Authenticator(config.client_id, config.client_secret, tokens, oauth1)
         self.host = ""
         self._pages: StatusChangesPage | None = None
+        # Set when the simulator stops: a "silent" request is let go (unanswered), a "slow" one answered at once.
+        self._stopping = threading.Event()
+
+    def release(self) -> None:
+        """Let every held request go: the simulator is stopping."""
+        self._stopping.set()
 
     def bind(self, port: int) -> None:
         """Learn the port: every service's host is ``localhost:{port}``."""
@@ -143,6 +150,11 @@ class LivePersonApi:
     ) -> Response | None:
         if fault == "drop":
             return None
+        if fault == "silent":
+            self._stopping.wait()
+            return None
+        if fault == "slow":
+            self._stopping.wait(self._config.slow_answer_seconds)
         if fault == "expire_token":
             token = bearer_token(request)
             if token is not None:
@@ -150,7 +162,7 @@ class LivePersonApi:
         if fault in REPLACING_FAULTS:
             return replacement(fault, self._config.retry_after_seconds)
         response = self._serve(route, match, request)
-        return damage(fault, response) if fault else response
+        return damage(fault, response) if fault in DAMAGING_FAULTS else response
 
     def _serve(self, route: Route | None, match: re.Match | None, request: Request) -> Response:
         if route is None:

@@ -29,6 +29,8 @@ class SimulatorConfig:
     retention_days: int | None = None
     # The Retry-After of the "429" fault.
     retry_after_seconds: int = 1
+    # How long the "slow" fault holds an answer back: LivePerson can take tens of seconds over a 5000-record page.
+    slow_answer_seconds: float = 60.0
     sessions_per_day: int = 1
     changes_per_session: int = 8
     late_share: float = 0.0

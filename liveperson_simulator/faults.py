@@ -1,8 +1,9 @@
 """Failures LivePerson (or the network in front of it) produces, injected on demand.
 
 Faults are queued for the next matching requests (``FaultPlan.add``) or drawn at random per request
-(``FaultPlan.set_mix``). Some replace the answer (rate limits, server errors, a dropped connection);
-some damage an otherwise normal answer (a truncated body, a record with a broken ``time``).
+(``FaultPlan.set_mix``). Some replace the answer (rate limits, server errors, a dropped connection, a host
+that accepts the connection and never answers); some damage an otherwise normal answer (a truncated body, a
+record with a broken ``time``); one delays it (``slow``: LivePerson taking tens of seconds over a big page).
 """
 
 import random
@@ -15,7 +16,8 @@ from .messages import Response, bad_request, json_response, unauthorized
 
 ENDPOINTS = ("domain", "token", "status_changes", "users", "agent_groups", "status_reasons")
 
-# Faults that stand in for the whole answer. "drop" and "expire_token" are carried out by the API.
+# Faults that stand in for the whole answer. "drop", "silent" and "expire_token" are carried out by the API:
+# "silent" holds the request, connection open and nothing sent, until the simulator stops.
 REPLACING_FAULTS = frozenset(
     {
         "429",
@@ -23,6 +25,7 @@ REPLACING_FAULTS = frozenset(
         "500",
         "503",
         "drop",
+        "silent",
         "expire_token",
         "html_error",
         "empty_body",
@@ -34,7 +37,9 @@ REPLACING_FAULTS = frozenset(
 )
 # Faults applied to the normal answer.
 DAMAGING_FAULTS = frozenset({"truncate", "no_state_changes", "bad_record_time"})
-FAULT_KINDS = REPLACING_FAULTS | DAMAGING_FAULTS
+# Faults that leave the answer as it is but send it late: "slow" after SimulatorConfig.slow_answer_seconds.
+DELAYING_FAULTS = frozenset({"slow"})
+FAULT_KINDS = REPLACING_FAULTS | DAMAGING_FAULTS | DELAYING_FAULTS
 
 _HTML_GATEWAY_ERROR = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -110,7 +115,7 @@ class FaultPlan:
 
 
 def replacement(kind: str, retry_after_seconds: int = 1) -> Response:
-    """The answer that replaces the normal one (``drop`` and ``expire_token`` need the API's help)."""
+    """The answer that replaces the normal one (``drop``, ``silent`` and ``expire_token`` need the API's help)."""
     if kind == "429":
         return json_response(
             429, {"message": "Too Many Requests"}, headers=(("Retry-After", str(retry_after_seconds)),)

@@ -73,6 +73,7 @@ class Simulator:
         if self._server is None:
             return
         self._api.gate.close_from(None)  # no request stays held past the end
+        self._api.release()
         self._server.shutdown()
         self._server.server_close()
         self._server.close_all_connections()

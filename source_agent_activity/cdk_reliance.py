@@ -20,6 +20,8 @@ the CDK's code; where the code says other or more than the obvious reading, the 
 - ERRORS_SHOWN_AS_THEY_SAY: a partition's `AirbyteTracedException` is shown as its own `as_airbyte_message()`.
 - ESTIMATES_BEFORE_STREAM_STATUS: a partition's ESTIMATE trace reaches the output as it is, before its stream's
   COMPLETE.
+- ENTRYPOINT_CHECKS_CONFIG_FIRST: `check` asks the entrypoint's `validate_connection` before the source, and answers
+  its config error as a FAILED status.
 """
 
 from dataclasses import dataclass
@@ -242,6 +244,22 @@ ESTIMATES_BEFORE_STREAM_STATUS = Reliance(
     ),
 )
 
+ENTRYPOINT_CHECKS_CONFIG_FIRST = Reliance(
+    what=(
+        "AirbyteEntrypoint.check calls self.validate_connection(spec, config) (a public static method) before it asks "
+        "the source, and answers an AirbyteTracedException of failure type config_error raised there as one FAILED "
+        "CONNECTION_STATUS carrying the exception's message, exit code 0; launch() is the entrypoint's run() printed "
+        "through the CDK's PRINT_BUFFER, so a subclass of AirbyteEntrypoint run the same way behaves as the stock one "
+        "except for what it overrides."
+    ),
+    where="entrypoint.py AirbyteEntrypoint.check, AirbyteEntrypoint.validate_connection, launch",
+    relied_on_by=(
+        "run.py (AgentActivityEntrypoint.validate_connection answers the spec's schema check in config_rules' words; "
+        "run.launch runs that entrypoint as the CDK's launch runs its own)"
+    ),
+    tests=("test_given_entrypoint_subclass_refuses_config_when_check_then_one_failed_status_with_its_message",),
+)
+
 RELIANCES = (
     READY_MESSAGES_PASS_THROUGH,
     RECORD_COUNTS_IN_STATE,
@@ -254,4 +272,5 @@ RELIANCES = (
     PARTITION_STATES_AS_IS,
     ERRORS_SHOWN_AS_THEY_SAY,
     ESTIMATES_BEFORE_STREAM_STATUS,
+    ENTRYPOINT_CHECKS_CONFIG_FIRST,
 )

@@ -1,8 +1,9 @@
 """Every rule a user's configuration must follow, each with a message that names the field and the fix.
 
-The spec's JSON schema says what it can of this to the Airbyte UI (types, ranges, choices). These rules say all of
-it, cross-field rules included, and the source runs them when `check` or `read` starts, before any request: building
-the source never fails and never waits on them.
+The spec's JSON schema (in the manifest) says what it can of this to the Airbyte UI: types, ranges, lengths, choices,
+required fields. These rules check that first, in their own words (spec_rules.py), then what the schema cannot say:
+cross-field rules, host names, dates. The source runs them when `check`, `discover` (the schema only) or `read`
+starts, before any request: building the source never fails and never waits on them.
 """
 
 import re
@@ -11,43 +12,46 @@ from importlib import resources
 from typing import Any, Mapping, Optional
 
 import yaml
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity.errors import config_error
+from source_agent_activity.spec_rules import spec_problem
 
 
-def _manifest_defaults() -> dict[str, Any]:
-    """The defaults of every setting, as the manifest writes them once (definitions.defaults)."""
-    manifest = yaml.safe_load(resources.files("source_agent_activity").joinpath("manifest.yaml").read_text())
-    return dict(manifest["definitions"]["defaults"])
+def _manifest() -> dict[str, Any]:
+    """The manifest with its references resolved, as the source reads it."""
+    text = resources.files("source_agent_activity").joinpath("manifest.yaml").read_text()
+    return ManifestReferenceResolver().preprocess_manifest(yaml.safe_load(text))
 
 
-DEFAULTS = _manifest_defaults()
-ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]+$")
+_MANIFEST = _manifest()
+# The defaults of every setting, as the manifest writes them once (definitions.defaults).
+DEFAULTS = dict(_MANIFEST["definitions"]["defaults"])
+# The spec's JSON schema: what the Airbyte UI enforces, and the first rule every config is checked against.
+SPEC = _MANIFEST["spec"]["connection_specification"]
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"^(?P<name>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>\d{{1,5}}))?$")
 HOST_FIELDS = ("domain", "sentinel_domain", "domain_api_host", "account_config_domain")
 FILTER_FIELDS = {"agent_id": "agentId", "employee_id": "empId", "agent_group_id": "groupId"}
+# The fields of each credentials type, from the spec's branches: {auth_type: (its other required fields)}.
 AUTH_FIELDS = {
-    "oauth2_client_credentials": ("client_id", "client_secret"),
-    "oauth1_app_key": ("app_key", "app_secret", "access_token", "access_token_secret"),
+    branch["properties"]["auth_type"]["const"]: tuple(name for name in branch["required"] if name != "auth_type")
+    for branch in SPEC["properties"]["credentials"]["oneOf"]
 }
-INTEGER_RANGES = {
-    "lookback_minutes": (0, 1440),
-    "window_size_days": (1, 28),
-    "page_size": (1, 5000),
-    "num_workers": (1, 10),
-    # How far back LivePerson keeps status changes for the account: 6 months on one page of its documentation,
-    # 13 months (395 days) on the newer one for the same method; which applies is up to the account.
-    # https://developers.liveperson.com/agent-activity-api-methods-get-status-changes.html
-    "history_days": (1, 395),
-}
+
+
+def check_against_spec(config: Mapping[str, Any], spec: Mapping[str, Any] = SPEC) -> None:
+    """Raise a config error naming the first setting the spec's JSON schema refuses, and what it allows."""
+    problem = spec_problem(config, spec)
+    if problem is not None:
+        raise config_error(problem)
 
 
 def _in_range(field: str, value: Any) -> bool:
-    """True when `value` is a whole number (not a bool) within the range INTEGER_RANGES gives `field`."""
-    low, high = INTEGER_RANGES[field]
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    """True when `value` is a whole number (not a bool) within the range the spec gives `field`."""
+    node = SPEC["properties"][field]
+    return isinstance(value, int) and not isinstance(value, bool) and node["minimum"] <= value <= node["maximum"]
 
 
 def is_plain_host(value: Any) -> bool:
@@ -80,17 +84,14 @@ def parse_datetime(field: str, value: Any) -> datetime:
 
 
 def validate_config(config: Mapping[str, Any], now: datetime) -> None:
-    """Raise a config error naming the first field that breaks a rule, and how to fix it."""
-    _validate_account(config.get("account_id"))
-    validate_credentials(config.get("credentials"))
-    for field, (low, high) in INTEGER_RANGES.items():
-        value = config.get(field)
-        if value is not None and not _in_range(field, value):
-            raise config_error(f"{field} must be a whole number from {low} to {high}, got {value!r}.")
+    """Raise a config error naming the first field that breaks a rule, and how to fix it.
+
+    First what the spec's JSON schema says (types, ranges, lengths, choices, required fields: spec_rules.py), then
+    what it cannot say: blank credentials, at most one filter, plain host names, dates that parse and make a range.
+    """
+    check_against_spec(config)
+    validate_credentials(config["credentials"])
     _validate_filters(config)
-    source = config.get("source")
-    if source is not None and (not isinstance(source, str) or not 1 <= len(source) <= 20):
-        raise config_error(f"source must be 1 to 20 characters naming this integration, got {source!r}.")
     for field in HOST_FIELDS:
         value = config.get(field)
         if value not in (None, "") and not is_plain_host(value):
@@ -98,38 +99,13 @@ def validate_config(config: Mapping[str, Any], now: datetime) -> None:
                 f"{field} {value!r} is not a host name: give a bare host or host:port such as "
                 "va.agent-activity.liveperson.net, without https:// or a path."
             )
-    api_version = config.get("api_version")
-    if api_version is not None and str(api_version) not in ("1", "2"):
-        raise config_error(f'api_version must be "2" (recommended) or "1", got {api_version!r}.')
     _validate_dates(config, now)
 
 
-def _validate_account(account_id: Any) -> None:
-    if not isinstance(account_id, str) or not account_id:
-        raise config_error("account_id is missing: enter your LivePerson account number, for example 12345678.")
-    if not ACCOUNT_ID.match(account_id):
-        raise config_error(
-            f"account_id {account_id!r} is not a LivePerson account id: use only its letters and digits, "
-            "for example 12345678."
-        )
-
-
-def validate_credentials(credentials: Any) -> None:
-    """The one rule `discover` needs too: the streams' authenticators cannot be built without an auth type."""
-    if not isinstance(credentials, Mapping):
-        raise config_error(
-            "credentials are missing: choose OAuth 2.0 client credentials (recommended) and enter the client id "
-            "and secret."
-        )
-    auth_type = credentials.get("auth_type")
-    if auth_type not in AUTH_FIELDS:
-        raise config_error(
-            f"credentials.auth_type {auth_type!r} is not supported: use 'oauth2_client_credentials' "
-            "(recommended) or 'oauth1_app_key'."
-        )
-    for field in AUTH_FIELDS[auth_type]:
-        value = credentials.get(field)
-        if not isinstance(value, str) or not value.strip():
+def validate_credentials(credentials: Mapping[str, Any]) -> None:
+    """Credentials the spec accepts may still be blank (the spec asks for text, not for a non-empty one)."""
+    for field in AUTH_FIELDS[credentials["auth_type"]]:
+        if not credentials[field].strip():
             raise config_error(f"credentials.{field} is missing or empty: copy it from your LivePerson API key or app.")
 
 
@@ -139,13 +115,6 @@ def _validate_filters(config: Mapping[str, Any]) -> None:
         raise config_error(
             f"{' and '.join(given)} are both set, but LivePerson accepts at most one filter: keep one of them."
         )
-    for field in ("agent_id", "agent_group_id"):
-        value = config.get(field)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise config_error(f"{field} must be a whole number (a LivePerson id), got {value!r}.")
-    employee_id = config.get("employee_id")
-    if employee_id is not None and not isinstance(employee_id, str):
-        raise config_error(f"employee_id must be text, got {employee_id!r}.")
 
 
 def _validate_dates(config: Mapping[str, Any], now: datetime) -> None:

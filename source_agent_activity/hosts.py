@@ -6,8 +6,11 @@ plain http; we always use https). A user may override each host; discovery then 
 
 Nothing is looked up when the source is built: the run's `HostDirectory` (sync.py) is asked for a host by the
 requester and the OAuth 2.0 authenticator when they send their first request, and remembers the answer (or the
-failure) for the rest of the run, for every stream and worker thread. A read of status_changes alone therefore never
-asks for the account configuration host, and a failure to find that host fails only the streams that need it.
+failure) for the rest of the run, for every stream and worker thread. The first host needed is found with one
+request that lists every service of the account (before a read's first window, one round trip instead of two); a
+service that answer leaves out, or every service if it fails, is asked for alone, with retries and a message naming
+it. A failure to find a host fails only the streams that need it: agents, agent_groups and status_reasons when the
+account configuration host cannot be found.
 """
 
 import logging
@@ -55,10 +58,14 @@ SERVICES = {service.name: service for service in (AGENT_ACTIVITY, SENTINEL, ACCO
 class HostDirectory:
     """The hosts one process uses, each resolved once: the user's override, else the Domain API's answer."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, list_all_first: bool = True) -> None:
+        """`list_all_first`: ask the Domain API for every service of the account in one request before asking for one
+        service alone (tests of the one-service requests turn it off)."""
         self._sleep = sleep
+        self._list_all_first = list_all_first
         self._lock = threading.Lock()
-        self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._listed: set[tuple[str, str]] = set()
         self._answers: dict[tuple[str, str, str], Union[str, AirbyteTracedException]] = {}
         self._announced: set[tuple[str, str]] = set()
         self.session = requests.Session()
@@ -71,10 +78,15 @@ class HostDirectory:
             self._announce_once(service, f"Using {override} for {service.purpose} (set in {service.override_field}).")
             return override
         domain_api_host = config["domain_api_host"]
-        key = (domain_api_host, config["account_id"], service.name)
+        account = (domain_api_host, config["account_id"])
+        key = (*account, service.name)
         with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+            account_lock = self._key_locks.setdefault(account, threading.Lock())
+        with account_lock:
+            if self._list_all_first and account not in self._listed:
+                # One request for every service of the account; any service it does not answer is asked alone.
+                self._listed.add(account)
+                self._answers.update(self._discover_all(*account))
             if key not in self._answers:
                 try:
                     self._answers[key] = self._discover(domain_api_host, config["account_id"], service)
@@ -92,6 +104,24 @@ class HostDirectory:
                 return
             self._announced.add((service.name, line))
         logger.info(line)
+
+    def _discover_all(self, domain_api_host: str, account_id: str) -> dict[tuple[str, str, str], str]:
+        """The hosts of every service the Domain API lists for the account, in one request (`.../service/baseURI.json`
+        answers `{"baseURIs": [{service, account, baseURI}, ...]}`). Nothing on any failure: each service is then
+        asked for alone, with retries and the messages that name it."""
+        url = f"https://{domain_api_host}/api/account/{account_id}/service/baseURI.json"
+        try:
+            response = self.session.get(
+                url, params={"version": "1.0"}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+            )
+            entries = response.json().get("baseURIs") if response.status_code == 200 else None
+        except (requests.RequestException, ValueError, AttributeError):
+            return {}
+        answers = {}
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("service") in SERVICES and is_plain_host(entry.get("baseURI")):
+                answers[(domain_api_host, account_id, entry["service"])] = entry["baseURI"]
+        return answers
 
     def _discover(self, domain_api_host: str, account_id: str, service: Service) -> str:
         url = f"https://{domain_api_host}/api/account/{account_id}/service/{service.name}/baseURI.json"

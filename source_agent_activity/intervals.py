@@ -25,8 +25,8 @@ the last state: nothing is lost, and what is emitted twice is the same interval 
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, Optional, Union
 
@@ -37,7 +37,7 @@ from source_agent_activity import halts
 from source_agent_activity.estimates import IntervalsEstimate
 from source_agent_activity.times import format_ms, to_ms
 from source_agent_activity.window_events import RANK, WindowEvents
-from source_agent_activity.windowed import state_message
+from source_agent_activity.windowed import StreamStatuses, state_message
 
 logger = logging.getLogger("airbyte")
 
@@ -324,17 +324,6 @@ def plan(
     return Plan(windows, resume_ms, format_ms(range_end), Relay(open_before))
 
 
-@dataclass
-class Output:
-    """How this stream's messages leave a window: as the CDK's Records of the stream that owns the window, or, when
-    status_changes' windows read this stream too, as ready messages with the stream statuses the CDK would add."""
-
-    record: Callable[[dict[str, Any]], Union[Record, AirbyteMessage]]
-    started: Callable[[], Iterable[AirbyteMessage]] = field(default=lambda: ())
-    running: Callable[[], Iterable[AirbyteMessage]] = field(default=lambda: ())
-    done: Callable[[bool], Iterable[AirbyteMessage]] = field(default=lambda complete: ())
-
-
 class IntervalsOfWindow:
     """What one window means for agent_status_intervals: its events held while its pages are read, then (in window
     order) its intervals and the state after it."""
@@ -343,14 +332,14 @@ class IntervalsOfWindow:
         self,
         plan: Plan,
         index: int,
-        output: Output,
+        statuses: StreamStatuses,
         floor_ms: Optional[int] = None,
         estimate: Optional[IntervalsEstimate] = None,
         window: int = 0,
     ) -> None:
         self._plan = plan
         self._index = index
-        self._output = output
+        self._statuses = statuses
         self._events = WindowEvents(Event, floor_ms)
         # The stream's estimate, and this window's place among the windows read (estimates.py).
         self._estimate = estimate
@@ -373,14 +362,14 @@ class IntervalsOfWindow:
         The next window is handed its open intervals only after these are emitted, so that a state emitted by a later
         window implies every earlier window's intervals were emitted before it.
         """
-        plan, index, output = self._plan, self._index, self._output
+        plan, index, statuses = self._plan, self._index, self._statuses
         try:
             if halted is not None:
                 # A window not started once its host was halted comes back empty: it was not read.
                 raise WindowAbandoned(message=f"{NAME} window {self.name} not derived: {halted}")
             open_before = plan.relay.take(index, self.name)
             if index == 0:
-                yield from output.started()
+                yield from statuses.started()
             estimate = self._estimate
             if estimate is not None:
                 yield from estimate.due()
@@ -390,21 +379,21 @@ class IntervalsOfWindow:
             for by_agent in self._events.by_agent():
                 for start, end in derivation.spans(by_agent):
                     if emitted == 0:
-                        yield from output.running()
+                        yield from statuses.running()
                     emitted += 1
-                    yield output.record(interval(start, end, observed_until))
+                    yield statuses.record(interval(start, end, observed_until))
             last = index == len(plan.windows) - 1
             if last:
                 for start, end in derivation.still_open():
                     if emitted == 0:
-                        yield from output.running()
+                        yield from statuses.running()
                     emitted += 1
-                    yield output.record(interval(start, end, observed_until))
+                    yield statuses.record(interval(start, end, observed_until))
             if estimate is not None:
                 yield from estimate.emitted(emitted, last)
             yield state_message(NAME, plan.state_after(index, derivation))
             if last:
-                yield from output.done(True)
+                yield from statuses.done(True)
             written = f"; {estimate.written()}" if estimate is not None else ""
             logger.info(
                 f"{NAME} window {index + 1} of {len(plan.windows)} ({self.name}) derived: {self._events.count:,} "
@@ -420,8 +409,8 @@ class IntervalsOfWindow:
         self._events.close()
         if self._plan.relay.fail(self._index):
             if self._index == 0:
-                yield from self._output.started()
-            yield from self._output.done(False)
+                yield from self._statuses.started()
+            yield from self._statuses.done(False)
 
     def abandon(self) -> None:
         self._events.close()

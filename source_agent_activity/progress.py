@@ -104,7 +104,6 @@ class WindowProgress:
         self.pages = 0
         self.records = 0
         self._units = 0
-        # The status changes the window is thought to hold: None until a page says, exact once its last is read.
         # The fewest and the most status changes the window holds: None until a page says, equal once its last is read.
         self.bounds: Optional[tuple[float, float]] = None
         # The window's last page was read: it holds exactly what was read.
@@ -133,12 +132,20 @@ class WindowProgress:
         self.bounds = (float(self.records), float(self.records))
         windows = self._windows
         done = windows.finished()
+        took = f"{self.records:,} records in {self.pages} page(s), {self._clock() - self._started:.1f} s"
+        if windows.checking:
+            # A check reads one page: how many windows a full read would take is not its business.
+            logger.info(f"{windows.stream} window {self.name} done: {took}.")
+            return
         read, total = windows.records_and_total()
         logger.info(
-            f"{windows.stream} window {self.index + 1} of {len(windows)} ({self.name}) done: {self.records:,} records "
-            f"in {self.pages} page(s), {self._clock() - self._started:.1f} s; {done} window(s) finished, "
-            f"{len(windows) - done} to go; {read:,} of about {round(total):,} records read."
+            f"{windows.stream} window {self.index + 1} of {len(windows)} ({self.name}) done: {took}; {done} window(s) "
+            f"finished, {len(windows) - done} to go; {read:,} of about {round(total):,} records read."
         )
+        if done == len(windows):
+            # The CDK's own "Read N records" line counts only the records it converts itself: ours leave the
+            # windows as ready messages (windowed.StreamStatuses), so it says 0.
+            logger.info(f"{windows.stream}: all {done} window(s) read, {read:,} status changes.")
 
 
 class WindowsProgress:
@@ -149,9 +156,11 @@ class WindowsProgress:
         stream: str,
         bounds: Sequence[tuple[int, int]],
         names: Sequence[str],
+        checking: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
+        self.checking = checking
         self._windows = [
             WindowProgress(self, index, name, last - first + 1, clock)
             for index, ((first, last), name) in enumerate(zip(bounds, names, strict=True))

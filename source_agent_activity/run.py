@@ -1,16 +1,54 @@
 """Console entry point: `source-agent-activity spec|check|discover|read ...`, built the way the CDK builds sources."""
 
 import sys
-from typing import Optional
+from typing import Any, Mapping, Optional
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.models import ConnectorSpecification
+from airbyte_cdk.sources import Source
+from airbyte_cdk.sources.utils.schema_helpers import split_config
 
+from source_agent_activity.config_rules import check_against_spec
+from source_agent_activity.errors import ConfigError
 from source_agent_activity.source import SourceAgentActivity
 
 # Worker threads hand every record to the main thread through the CDK's queue. With CPython's default 5 ms switch
 # interval the GIL changes hands between them thousands of times a second; 50 ms cut a sync's CPU by about 12 % in
 # our benchmark (docs/performance.md). Threads waiting on the network release the GIL at once either way.
 GIL_SWITCH_INTERVAL_SECONDS = 0.05
+
+
+class AgentActivityEntrypoint(AirbyteEntrypoint):
+    """The CDK's entrypoint, whose check of a config against the spec's JSON schema names the setting to fix.
+
+    The CDK runs that check before `check`, always, and answers with jsonschema's own text (`6000 is greater than
+    the maximum of 5000`), which names neither the field nor the fix. The same schema, from the same spec, answers
+    here in config_rules.py's words, as `discover` and `read` do (source.py).
+    """
+
+    @staticmethod
+    def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+        connector_config, _ = split_config(config)
+        check_against_spec(connector_config, source_spec.connectionSpecification)
+
+
+def launch(source: Source, args: list[str]) -> None:
+    """airbyte_cdk.entrypoint.launch, with the entrypoint above.
+
+    A config error `discover` or `read` starts with (config_rules.py) ends the process with that one error trace and
+    exit code 1, as the CDK's exception hook would, without the hook's FATAL log of a Python stack trace: nothing in
+    the connector went wrong, the user has a setting to fix.
+    """
+    entrypoint = AgentActivityEntrypoint(source)
+    parsed_args = entrypoint.parse_args(args)
+    with PRINT_BUFFER:
+        try:
+            for message in entrypoint.run(parsed_args):
+                print(f"{message}\n", end="")
+        except ConfigError as error:
+            print(f"{entrypoint.airbyte_message_to_string(error.as_sanitized_airbyte_message())}\n", end="")
+            sys.exit(1)
 
 
 def run(args: Optional[list[str]] = None) -> None:

@@ -19,7 +19,7 @@ from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStrea
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_agent_activity import intervals, status_changes
-from source_agent_activity.config_rules import validate_config, validate_credentials
+from source_agent_activity.config_rules import check_against_spec, validate_config, validate_credentials
 from source_agent_activity.sync import SYNC_KEY, Sync
 from source_agent_activity.windowed import saved_state
 from source_agent_activity.windows import activity_streams
@@ -28,11 +28,11 @@ from source_agent_activity.windows import activity_streams
 class SourceAgentActivity(YamlDeclarativeSource):
     """Built like every declarative source: from manifest.yaml, with no request and nothing that can fail.
 
-    The config is checked by config_rules.py, whose messages name the field and the fix, when `check` or `read`
-    starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
+    The config is checked by config_rules.py, whose messages name the field and the fix, when `check`, `discover` or
+    `read` starts: before any stream is built or any request is made. A read with a broken rule ends with that rule's
     message as its one error (a config_error without a stack trace) and emits no record and no state. The CDK's own
-    check of read and discover configs against the spec's JSON schema is turned off for that reason; before `check`
-    the CDK still runs it, as it always does. `discover` needs only the credentials rule (see discover()).
+    check of read and discover configs against the spec's JSON schema, whose messages name no field, is turned off
+    for that reason; the one it runs before `check` is the console entry point's (run.py), in the same words.
     """
 
     check_config_against_spec = False
@@ -77,7 +77,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
             validate_config(config, datetime.now(UTC))
         except AirbyteTracedException as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
-        status = super().check(logger, config)
+        self.sync.checking = True
+        try:
+            status = super().check(logger, config)
+        finally:
+            self.sync.checking = False
         if status.status == Status.FAILED and status.message and status.message[:1] in "'\"":
             try:
                 status.message = str(ast.literal_eval(status.message))
@@ -86,10 +90,11 @@ class SourceAgentActivity(YamlDeclarativeSource):
         return status
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
-        """The catalog, built without a request. Only a missing or unknown credentials block stops it (the streams'
-        authenticators need its auth_type), with the rule's message as a config_error; every other rule is left to
-        `check` and `read`."""
-        validate_credentials(config.get("credentials"))
+        """The catalog, built without a request. A config the spec's JSON schema refuses, or blank credentials, stops
+        it with the rule's message as a config_error (the streams' authenticators need a whole credentials block);
+        the rules the schema cannot say (filters, hosts, dates) are left to `check` and `read`."""
+        check_against_spec(config)
+        validate_credentials(config["credentials"])
         return super().discover(logger, config)
 
     def read(

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.types import Record
@@ -20,7 +20,7 @@ from source_agent_activity.config_rules import effective_start, history_days
 from source_agent_activity.estimates import StatusChangesEstimate
 from source_agent_activity.progress import WindowProgress
 from source_agent_activity.times import as_state_time, format_time
-from source_agent_activity.windowed import state_message
+from source_agent_activity.windowed import StreamStatuses, state_message
 
 NAME = "status_changes"
 PRIMARY_KEY = ["agentId", "time", "statusType", "sequenceNumber"]
@@ -67,25 +67,32 @@ class StatusChangesOfWindow:
         self,
         run: LatestOfFinishedRun,
         index: int,
+        statuses: StreamStatuses,
         floor: Optional[str] = None,
         estimate: Optional[StatusChangesEstimate] = None,
         progress: Optional[WindowProgress] = None,
     ) -> None:
         self._run = run
         self._index = index
+        self._statuses = statuses
         self._floor = floor
         self._estimate = estimate
         self._progress = progress
 
-    def emit(self, records: Iterable[Record], renamed: bool) -> Iterator[Union[Record, AirbyteMessage]]:
+    def emit(self, records: Iterable[Record]) -> Iterator[AirbyteMessage]:
+        """Each record as a ready RECORD message (the CDK's own conversion would copy it again), then the state."""
         latest = ""
         floor = self._floor
+        message = self._statuses.record
         estimate, progress = self._estimate, self._progress
         emitted = 0
         for record in records:
-            time = as_state_time(record.data[CURSOR_FIELD])
+            data = record.data
+            time = as_state_time(data[CURSOR_FIELD])
             if floor is not None and time < floor:
                 continue
+            if not latest:
+                yield from self._statuses.running()
             if time > latest:
                 latest = time
             # Set by the page this record came on, when it told the window's size (progress.py).
@@ -94,11 +101,7 @@ class StatusChangesOfWindow:
                 if estimate is not None:
                     yield from estimate.due()
             emitted += 1
-            yield (
-                Record(data=record.data, stream_name=NAME, associated_slice=record.associated_slice)
-                if renamed
-                else (record)
-            )
+            yield message(data)
         if estimate is not None:
             yield from estimate.finished(self._index, emitted)
         moved = self._run.finish(self._index, latest or None)
@@ -129,4 +132,15 @@ def log_plan(
     log.info(
         f"status_changes will read {first['start_time']} to {last['end_time']} in {len(windows)} window(s) of up to "
         f"{config['window_size_days']} day(s), {config['num_workers']} at a time."
+    )
+
+
+def log_check(log: logging.Logger, config: Mapping[str, Any], windows: list[Mapping[str, Any]]) -> None:
+    """What `check` reads: the first page of the first window (the manifest's check makes both small)."""
+    if not windows:
+        return
+    first = windows[0]
+    log.info(
+        f"check reads one page of at most {config['page_size']} status change(s) from the window "
+        f"{first['start_time']} to {first['end_time']}, to prove the host, the credentials and the permission."
     )

@@ -8,7 +8,8 @@ share lives here and nowhere else:
 - `pauses`: pauses LivePerson asked for with a 429 (pauses.py);
 - `pages`: the window each worker thread is reading, told of every page (progress.py);
 - `bodies`: each answer's JSON parsed once, and what was wrong with a broken one;
-- `read_together`: whether status_changes' windows also read agent_status_intervals (windows.py).
+- `read_together`: whether status_changes' windows also read agent_status_intervals (windows.py);
+- `checking`: whether the run is a `check`, which reads one page (its log says so, not a full read's plan).
 
 The CDK hands every component the config the source was built with, and nothing else of the source's. So the source
 puts the run's id into that config (`SYNC_KEY`, a plain string: the CDK writes configs to files) and `Sync.of(config)`
@@ -80,6 +81,7 @@ class Sync:
         self.pages = Pages()
         self.bodies = Bodies()
         self.read_together = False
+        self.checking = False
         self.oauth1_warned = threading.Event()
         self.id = f"run-{next(_RUN_IDS)}"
         _RUNS[self.id] = self

@@ -7,15 +7,20 @@ sync (docs/performance.md), to learn what the windows already know.
 
 import json
 import logging
+import threading
+import time
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any, Iterable, Mapping, Optional
 
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteRecordMessage,
     AirbyteStateBlob,
     AirbyteStateMessage,
     AirbyteStateType,
     AirbyteStreamState,
+    AirbyteStreamStatus,
     StreamDescriptor,
     Type,
 )
@@ -25,6 +30,7 @@ from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_message
 
 
 def state_message(stream: str, state: Mapping[str, Any]) -> AirbyteMessage:
@@ -51,6 +57,56 @@ def saved_state(stream: str, state: Optional[list[AirbyteStateMessage]]) -> Opti
 
 def schema(stream: str) -> dict[str, Any]:
     return json.loads(resources.files("source_agent_activity").joinpath(f"schemas/{stream}.json").read_text())
+
+
+class StreamStatuses:
+    """The statuses of a stream that this connector says itself, each once, and its RECORD messages.
+
+    The windows emit records as ready messages, which the CDK passes on without making the stream RUNNING
+    (cdk_reliance.READY_MESSAGES_PASS_THROUGH), so RUNNING is said here, before the stream's first record: the window
+    that says it lets the others emit only once it is out. A stream that another stream's windows read (`hosted`) is
+    not known to the CDK at all: STARTED, and COMPLETE or INCOMPLETE, are said here too.
+    """
+
+    def __init__(self, stream: str, hosted: bool) -> None:
+        self.stream = stream
+        self._descriptor = StreamDescriptor(name=stream)
+        self._hosted = hosted
+        self._lock = threading.Lock()
+        self._said: set[AirbyteStreamStatus] = set()
+        self._running_out = threading.Event()
+
+    def started(self) -> list[AirbyteMessage]:
+        return self._say(AirbyteStreamStatus.STARTED) if self._hosted else []
+
+    def running(self) -> Iterator[AirbyteMessage]:
+        """RUNNING, from the first window to ask; the others wait until it is out, so no record goes before it."""
+        said = self._say(AirbyteStreamStatus.RUNNING)
+        if not said:
+            self._running_out.wait()
+            return
+        try:
+            yield from said
+        finally:
+            self._running_out.set()
+
+    def done(self, complete: bool) -> list[AirbyteMessage]:
+        if not self._hosted:
+            return []
+        return self._say(AirbyteStreamStatus.COMPLETE if complete else AirbyteStreamStatus.INCOMPLETE)
+
+    def record(self, data: Mapping[str, Any]) -> AirbyteMessage:
+        return AirbyteMessage(
+            type=Type.RECORD,
+            record=AirbyteRecordMessage(stream=self.stream, data=data, emitted_at=time.time_ns() // 1_000_000),
+        )
+
+    def _say(self, status: AirbyteStreamStatus) -> list[AirbyteMessage]:
+        with self._lock:
+            if status in self._said:
+                return []
+            self._said.add(status)
+        return [stream_status_message(self._descriptor, status)]
 
 
 class Messages(Partition):

@@ -22,7 +22,6 @@ emits their intervals and that stream's state.
 """
 
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -30,55 +29,20 @@ from typing import Any, Optional, Union
 
 from airbyte_cdk.models import (
     AirbyteMessage,
-    AirbyteRecordMessage,
-    AirbyteStreamStatus,
-    StreamDescriptor,
-    Type,
 )
 from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
-from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_message
 
 from source_agent_activity import hosts, intervals, status_changes
 from source_agent_activity.estimates import IntervalsEstimate, StatusChangesEstimate
+from source_agent_activity.halts import StoppedEarly
 from source_agent_activity.progress import WindowProgress, WindowsProgress
 from source_agent_activity.sync import Sync
 from source_agent_activity.times import EPOCH, MILLISECOND, to_ms
-from source_agent_activity.windowed import Messages, state_message, windowed_stream
-
-
-class HostedStatuses:
-    """The stream statuses of a stream whose messages another stream's windows emit, each said once."""
-
-    def __init__(self, stream: str) -> None:
-        self._descriptor = StreamDescriptor(name=stream)
-        self._said: set[AirbyteStreamStatus] = set()
-
-    def say(self, status: AirbyteStreamStatus) -> list[AirbyteMessage]:
-        if status in self._said:
-            return []
-        self._said.add(status)
-        return [stream_status_message(self._descriptor, status)]
-
-    def output(self) -> intervals.Output:
-        return intervals.Output(
-            record=_record_message,
-            started=lambda: self.say(AirbyteStreamStatus.STARTED),
-            running=lambda: self.say(AirbyteStreamStatus.RUNNING),
-            done=lambda complete: self.say(
-                AirbyteStreamStatus.COMPLETE if complete else AirbyteStreamStatus.INCOMPLETE
-            ),
-        )
-
-
-def _record_message(data: dict[str, Any]) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.RECORD,
-        record=AirbyteRecordMessage(stream=intervals.NAME, data=data, emitted_at=int(time.time() * 1000)),
-    )
+from source_agent_activity.windowed import Messages, StreamStatuses, state_message, windowed_stream
 
 
 class ActivityWindow(Partition):
@@ -108,6 +72,12 @@ class ActivityWindow(Partition):
         try:
             with self._sync.pages.reading(self._progress):
                 yield from self._read()
+        except StoppedEarly as stopped:
+            # Its host was halted, or an earlier window failed: the error that did it is out already, and fails the
+            # sync. This window only says, in the log, what it did not read (no second error, no stack trace).
+            if self._intervals is not None:
+                yield from self._intervals.failed()
+            yield stopped.as_airbyte_message()
         except Exception:
             if self._intervals is not None:
                 yield from self._intervals.failed()
@@ -122,7 +92,7 @@ class ActivityWindow(Partition):
         if self._intervals is not None:
             records = self._intervals.collect(records)
         if self._status_changes is not None:
-            yield from self._status_changes.emit(records, renamed=self._window.stream_name() != self._stream)
+            yield from self._status_changes.emit(records)
         else:
             deque(records, maxlen=0)
         if self._intervals is not None:
@@ -170,30 +140,34 @@ class ActivityWindows(PartitionGenerator):
         reading = _earlier(change_windows, interval_windows)
         bounds = [(to_ms(w.to_slice()["start_time"]), to_ms(w.to_slice()["end_time"])) for w in reading]
         names = [f"{w.to_slice()['start_time']} to {w.to_slice()['end_time']}" for w in reading]
-        progress = WindowsProgress(self._stream, bounds, names)
+        progress = WindowsProgress(self._stream, bounds, names, checking=self._sync.checking)
 
         for_changes: Callable[[int], Optional[status_changes.StatusChangesOfWindow]] = _not_served
         if self._status_changes is not None:
             saved = self._saved.get(status_changes.NAME)
             slices = [w.to_slice() for w in change_windows]
-            status_changes.log_plan(self._log, config, slices, saved)
+            if self._sync.checking:
+                status_changes.log_check(self._log, config, slices)
+            else:
+                status_changes.log_plan(self._log, config, slices, saved)
             initial = status_changes.initial_state_time(config, saved)
             if not change_windows:
                 yield Messages(self._stream, [state_message(status_changes.NAME, {"time": initial})], "changes done")
             else:
-                for_changes = _status_changes_part(bounds, to_ms(slices[0]["start_time"]), slices[0], initial, progress)
+                statuses = StreamStatuses(status_changes.NAME, hosted=False)
+                for_changes = _status_changes_part(
+                    bounds, to_ms(slices[0]["start_time"]), slices[0], initial, statuses, progress
+                )
 
         for_intervals: Callable[[int, Partition], Optional[intervals.IntervalsOfWindow]] = _not_served
         if self._intervals is not None:
             hosted = self._stream != intervals.NAME
-            statuses = HostedStatuses(intervals.NAME) if hosted else None
+            statuses = StreamStatuses(intervals.NAME, hosted)
             saved = self._saved.get(intervals.NAME)
             if not interval_windows:
                 done = dict(saved) if saved else intervals.state_of(to_ms(config["__end"]), {})
                 messages = [state_message(intervals.NAME, done)]
-                if statuses is not None:
-                    messages = statuses.say(AirbyteStreamStatus.STARTED) + messages
-                    messages += statuses.say(AirbyteStreamStatus.COMPLETE)
+                messages = statuses.started() + messages + statuses.done(True)
                 yield Messages(self._stream, messages, "intervals done")
             else:
                 start_ms = to_ms(interval_windows[0].to_slice()["start_time"])
@@ -240,6 +214,7 @@ def _status_changes_part(
     start_ms: int,
     first_slice: Mapping[str, Any],
     initial: str,
+    statuses: StreamStatuses,
     progress: WindowsProgress,
 ) -> Callable[[int], Optional[status_changes.StatusChangesOfWindow]]:
     """status_changes' part of each window: from its first window on, records from its own start."""
@@ -251,7 +226,7 @@ def _status_changes_part(
         if bounds[index][1] < start_ms:
             return None
         floor = first_slice["start_time"] if bounds[index][0] < start_ms else None
-        return status_changes.StatusChangesOfWindow(run, index, floor, estimate, progress.window(index))
+        return status_changes.StatusChangesOfWindow(run, index, statuses, floor, estimate, progress.window(index))
 
     return part
 
@@ -261,7 +236,7 @@ def _intervals_part(
     start_ms: int,
     config: Mapping[str, Any],
     saved: Optional[Mapping[str, Any]],
-    statuses: Optional[HostedStatuses],
+    statuses: StreamStatuses,
     log: logging.Logger,
     progress: WindowsProgress,
 ) -> Callable[[int, Partition], Optional[intervals.IntervalsOfWindow]]:
@@ -278,14 +253,7 @@ def _intervals_part(
         if index < first:
             return None
         floor_ms = start_ms if bounds[index][0] < start_ms else None
-        if statuses is not None:
-            output = statuses.output()
-        else:
-            window_slice = window.to_slice()
-            output = intervals.Output(
-                record=lambda data: Record(data=data, stream_name=intervals.NAME, associated_slice=window_slice)
-            )
-        return intervals.IntervalsOfWindow(plan, index - first, output, floor_ms, estimate, index)
+        return intervals.IntervalsOfWindow(plan, index - first, statuses, floor_ms, estimate, index)
 
     return part
 

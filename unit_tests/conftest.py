@@ -74,7 +74,9 @@ def sync(sleeps: SleepRecorder, token_clock: FakeClock) -> Sync:
     """What a connector run shares, new for each test and shared by every source the test builds (support/entrypoint):
     no host known or halted, no token, no pause, and every pause on the clock `sleeps` moves on."""
     shared = Sync(
-        hosts=hosts.HostDirectory(sleep=sleeps),
+        # The account's hosts are asked for one service at a time, as each test mocks them (test_hosts.py also tests
+        # the one request for all services).
+        hosts=hosts.HostDirectory(sleep=sleeps, list_all_first=False),
         tokens=auth.TokenCache(clock=token_clock, sleep=sleeps),
         pauses=pauses.PauseBoard(clock=sleeps.clock, sleep=sleeps),
     )

@@ -5,11 +5,15 @@ does what the connector relies on: read the entry, then the CDK's code it points
 """
 
 import concurrent.futures
+import inspect
+import json
 import logging
 import threading
 from collections import Counter
 
+import airbyte_cdk.entrypoint
 import pytest
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteStreamStatus, EstimateType, FailureType, Level, SyncMode, Type
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -224,7 +228,8 @@ def test_given_three_workers_when_two_streams_read_then_every_partition_of_the_f
     assert log.started[0] == "first generator"
     assert set(log.started[1:4]) == {"first[0]", "first[1]", "first[2]"}
     assert log.started[4:] == ["second generator", "second[0]"]
-    assert emitted[-1] == ("second", "COMPLETE") and ("first", "COMPLETE") in emitted
+    # Which stream completes last is up to the threads: the first's partitions may still run when the second's ends.
+    assert ("first", "COMPLETE") in emitted and ("second", "COMPLETE") in emitted
 
 
 def test_given_catalog_of_one_known_and_one_unknown_stream_when_read_then_only_known_read_and_unknown_incomplete() -> (
@@ -416,3 +421,35 @@ def test_given_cdk_reliance_entries_when_listed_then_each_names_tests_here_that_
         for test in entry.tests:
             assert f"Pins cdk_reliance.{name}" in (tests[test].__doc__ or ""), (name, test)
     assert pinning == {test for entry in entries.values() for test in entry.tests}
+
+
+class RefusingEntrypoint(AirbyteEntrypoint):
+    """An entrypoint whose config check refuses every config, as run.AgentActivityEntrypoint refuses a broken one."""
+
+    @staticmethod
+    def validate_connection(source_spec, config) -> None:
+        raise config_error("probe: the config check of the entrypoint subclass said no")
+
+
+class SourceNeverAsked(ProbeSource):
+    def check(self, logger, config):  # type: ignore[override]
+        raise AssertionError("the source was asked although the entrypoint refused the config")
+
+
+def test_given_entrypoint_subclass_refuses_config_when_check_then_one_failed_status_with_its_message(tmp_path) -> None:
+    """Pins cdk_reliance.ENTRYPOINT_CHECKS_CONFIG_FIRST (and that launch() is the entrypoint's run() through the
+    print buffer, which run.launch repeats with its own entrypoint)."""
+    config_path = tmp_path / "config.json"
+    config_path.write_text("{}")
+    entrypoint = RefusingEntrypoint(SourceNeverAsked())
+
+    messages = [
+        json.loads(line) for line in entrypoint.run(entrypoint.parse_args(["check", "--config", str(config_path)]))
+    ]
+
+    assert [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"] == [
+        {"status": "FAILED", "message": "probe: the config check of the entrypoint subclass said no"}
+    ]
+    launch_source = inspect.getsource(airbyte_cdk.entrypoint.launch)
+    for step in ("AirbyteEntrypoint(source)", ".parse_args(args)", "with PRINT_BUFFER", ".run(parsed_args)"):
+        assert step in launch_source, step

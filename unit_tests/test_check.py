@@ -144,3 +144,18 @@ class TestCheck:
         output = check(ConfigBuilder().with_oauth1().build(), tmp_path)
 
         assert connection_status(output).status == Status.SUCCEEDED
+
+    def test_given_check_when_log_read_then_it_says_what_check_reads_not_a_full_reads_plan(
+        self, http_mocker: HttpMocker, tmp_path: Path
+    ) -> None:
+        http_mocker.post(RequestBuilder.token().build(), TokenResponse().build())
+        http_mocker.get(_check_request().build(), StatusChangesResponse().build())
+
+        output = check(ConfigBuilder().build(), tmp_path)
+
+        logs = [message.log.message for message in output.logs]
+        assert (
+            "check reads one page of at most 1 status change(s) from the window 2026-06-01T00:00:00.000Z to "
+            "2026-06-01T23:59:59.999Z, to prove the host, the credentials and the permission."
+        ) in logs
+        assert not [line for line in logs if " will read " in line or " to go" in line], logs

@@ -6,7 +6,8 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_agent_activity.config_rules import effective_start, validate_config
+from source_agent_activity.config_rules import SPEC, effective_start, validate_config
+from source_agent_activity.spec_rules import spec_problem
 from unit_tests.support.config import SECRETS, ConfigBuilder
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -56,12 +57,14 @@ class TestAccountAndCredentials:
     def test_given_account_id_with_punctuation_when_validate_then_error_names_account_id_and_value(self) -> None:
         error = _error_for(ConfigBuilder().with_account_id("le-12345678").build())
 
-        assert error.message.startswith("account_id 'le-12345678' is not a LivePerson account id")
+        assert (
+            error.message == "account_id 'le-12345678' is not valid: use letters and digits only, for example 12345678."
+        )
 
     def test_given_no_credentials_when_validate_then_error_names_credentials(self) -> None:
         error = _error_for(ConfigBuilder().without_field("credentials").build())
 
-        assert error.message.startswith("credentials are missing")
+        assert error.message.startswith("credentials is missing: choose OAuth 2.0 client credentials or OAuth 1.0a")
 
     def test_given_unknown_auth_type_when_validate_then_error_names_auth_type(self) -> None:
         error = _error_for(ConfigBuilder().with_credential("auth_type", "basic").build())
@@ -81,7 +84,7 @@ class TestAccountAndCredentials:
 
         error = _error_for(ConfigBuilder().with_credentials(credentials).build())
 
-        assert error.message.startswith(f"credentials.{field} is missing or empty")
+        assert error.message.startswith(f"credentials.{field} is missing: the OAuth 1.0a app key (legacy")
 
     def test_given_missing_client_secret_when_validate_then_message_shows_no_other_secret(self) -> None:
         error = _error_for(ConfigBuilder().with_credential("client_secret", "").build())
@@ -126,7 +129,7 @@ class TestFilters:
     def test_given_id_filter_that_is_not_a_number_when_validate_then_error_names_it(self, field: str) -> None:
         error = _error_for(ConfigBuilder().with_field(field, "abc").build())
 
-        assert error.message == f"{field} must be a whole number (a LivePerson id), got 'abc'."
+        assert error.message == f"{field} must be a whole number, got 'abc'."
 
     def test_given_employee_id_that_is_not_text_when_validate_then_error_names_it(self) -> None:
         error = _error_for(ConfigBuilder().with_employee_id(1042).build())
@@ -135,11 +138,14 @@ class TestFilters:
 
 
 class TestSourceAndVersion:
-    @pytest.mark.parametrize("source", ["", "x" * 21, 5])
+    @pytest.mark.parametrize("source", ["", "x" * 21])
     def test_given_source_of_wrong_length_when_validate_then_error_names_source(self, source) -> None:
         error = _error_for(ConfigBuilder().with_source(source).build())
 
-        assert error.message.startswith("source must be 1 to 20 characters")
+        assert error.message == f"source must be 1 to 20 characters, got {source!r}."
+
+    def test_given_source_that_is_not_text_when_validate_then_error_names_source(self) -> None:
+        assert _error_for(ConfigBuilder().with_source(5).build()).message == "source must be text, got 5."
 
     def test_given_unknown_api_version_when_validate_then_error_names_api_version(self) -> None:
         error = _error_for(ConfigBuilder().with_field("api_version", "3").build())
@@ -186,6 +192,96 @@ class TestDates:
         error = _error_for(ConfigBuilder().with_start_date("2026-06-01T00:00:00Z").with_end_date(end_date).build())
 
         assert error.message == f"end_date {end_date!r} must be after start_date '2026-06-01T00:00:00Z'."
+
+
+class TestWhatTheSpecSays:
+    """Messages are read from the manifest's spec: the field as the user wrote it, the value and what is allowed."""
+
+    @pytest.mark.parametrize(
+        "config, message",
+        [
+            pytest.param(
+                ConfigBuilder().with_page_size(6000).build(),
+                "page_size must be a whole number from 1 to 5000, got 6000.",
+                id="maximum",
+            ),
+            pytest.param(
+                ConfigBuilder().with_page_size(5.0).build(),
+                "page_size must be a whole number from 1 to 5000, got 5.0.",
+                id="a float JSON Schema calls an integer",
+            ),
+            pytest.param(
+                ConfigBuilder().with_start_date("yesterday").build(),
+                "start_date 'yesterday' is not a date-time: use RFC 3339, for example 2026-06-01T00:00:00Z.",
+                id="pattern of a date-time",
+            ),
+            pytest.param(
+                ConfigBuilder().with_field("end_date", 20260601).build(),
+                "end_date must be a date-time like 2026-07-01T00:00:00Z, got 20260601.",
+                id="type of a date-time",
+            ),
+            pytest.param(
+                ConfigBuilder().with_field("api_version", "3").build(),
+                'api_version must be "2" (the default) or "1", got \'3\'.',
+                id="enum",
+            ),
+            pytest.param(
+                ConfigBuilder().without_field("account_id").build(),
+                "account_id is missing: enter the Account ID, for example 12345678.",
+                id="required",
+            ),
+            pytest.param(
+                ConfigBuilder().with_account_id("").build(),
+                "account_id is missing: enter the Account ID, for example 12345678.",
+                id="empty required text",
+            ),
+            pytest.param(
+                ConfigBuilder().with_credentials({"auth_type": "oauth2_client_credentials", "client_id": "c"}).build(),
+                "credentials.client_secret is missing: "
+                "the OAuth 2.0 client credentials option needs its Client secret.",
+                id="oauth2 without its secret, not the oauth1 branch",
+            ),
+            pytest.param(
+                ConfigBuilder().with_credentials({"client_id": "c", "client_secret": "s"}).build(),
+                "credentials.auth_type is missing: use 'oauth2_client_credentials' for OAuth 2.0 client credentials, "
+                "or 'oauth1_app_key' for OAuth 1.0a app key (legacy, retired by LivePerson on 2026-05-31).",
+                id="no auth_type",
+            ),
+            pytest.param(
+                ConfigBuilder().with_domain(8443).build(),
+                "domain must be text, got 8443.",
+                id="type of a host",
+            ),
+        ],
+    )
+    def test_given_config_the_spec_refuses_when_validate_then_message_names_field_value_and_what_is_allowed(
+        self, config: dict, message: str
+    ) -> None:
+        assert _error_for(config).message == message
+
+    def test_given_secret_of_the_wrong_type_when_validate_then_message_shows_its_type_not_its_value(self) -> None:
+        secret = 918273645546372819
+        config = ConfigBuilder().with_credential("client_secret", secret).build()
+
+        assert _error_for(config).message == "credentials.client_secret must be text, got a number."
+
+    def test_given_two_refused_settings_when_validate_then_the_first_in_the_spec_order_is_named(self) -> None:
+        config = ConfigBuilder().with_page_size(0).with_account_id("a b").build()
+
+        assert _error_for(config).message.startswith("account_id 'a b' is not valid")
+
+    def test_given_optional_setting_set_to_null_when_validate_then_it_counts_as_not_set(self) -> None:
+        validate_config(ConfigBuilder().with_field("end_date", None).with_field("agent_id", None).build(), NOW)
+
+    def test_given_a_spec_with_another_range_when_checked_then_the_message_follows_the_spec(self) -> None:
+        spec = {
+            **SPEC,
+            "properties": {**SPEC["properties"], "page_size": {"type": "integer", "minimum": 1, "maximum": 9}},
+        }
+
+        assert spec_problem(ConfigBuilder().with_page_size(10).build(), spec) == (
+            "page_size must be a whole number from 1 to 9, got 10."
+        )
 
 
 class TestEffectiveStart:

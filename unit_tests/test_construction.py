@@ -81,20 +81,14 @@ def test_given_no_config_when_spec_then_spec_without_a_connection(connections) -
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param({"window_size_days": 0}, id="window_0"),
-        pytest.param({"window_size_days": "seven"}, id="window_not_a_number"),
-        pytest.param({"lookback_minutes": -1}, id="lookback_negative"),
-        pytest.param({"num_workers": 0}, id="no_workers"),
-        pytest.param({"start_date": "yesterday"}, id="start_date_not_a_date"),
         pytest.param({"start_date": "2026-06-10T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, id="end_before_start"),
         pytest.param({"domain": "https://x/y"}, id="host_is_a_url"),
-        pytest.param({"account_id": None}, id="no_account_id"),
+        pytest.param({"agent_id": 1, "employee_id": "E1"}, id="two_filters"),
     ],
 )
-def test_given_config_breaking_a_rule_when_built_and_discovered_then_no_failure_and_no_connection(
+def test_given_config_breaking_a_rule_the_spec_cannot_say_when_built_and_discovered_then_catalog_and_no_connection(
     connections, change: dict
 ) -> None:
-    """The rule's message comes from `check` and `read`; building and discovering never fail on it."""
     config = {**_discovering_config(), **change}
 
     output = discover(SourceAgentActivity(config=config, catalog=None, state=None), config)
@@ -104,19 +98,30 @@ def test_given_config_breaking_a_rule_when_built_and_discovered_then_no_failure_
 
 
 @pytest.mark.parametrize(
-    "credentials, named",
+    "change, named",
     [
-        pytest.param(None, "credentials are missing", id="no_credentials"),
-        pytest.param({"auth_type": "basic", "client_id": "c"}, "credentials.auth_type 'basic'", id="unknown_auth_type"),
+        pytest.param({"window_size_days": 0}, "window_size_days must be a whole number from 1 to 28", id="window_0"),
+        pytest.param({"window_size_days": "seven"}, "window_size_days must be", id="window_not_a_number"),
+        pytest.param({"lookback_minutes": -1}, "lookback_minutes must be", id="lookback_negative"),
+        pytest.param({"num_workers": 0}, "num_workers must be", id="no_workers"),
+        pytest.param({"start_date": "yesterday"}, "start_date 'yesterday' is not a date-time", id="not_a_date"),
+        pytest.param({"account_id": None}, "account_id is missing", id="no_account_id"),
+        pytest.param({"credentials": None}, "credentials is missing: choose", id="no_credentials"),
+        pytest.param(
+            {"credentials": {"auth_type": "basic", "client_id": "c"}}, "credentials.auth_type 'basic'", id="basic"
+        ),
+        pytest.param(
+            {"credentials": {"auth_type": "oauth2_client_credentials", "client_id": "c", "client_secret": " "}},
+            "credentials.client_secret is missing or empty",
+            id="blank_secret",
+        ),
     ],
 )
-def test_given_unusable_credentials_when_discover_then_config_error_naming_them_and_no_connection(
-    connections, credentials, named: str
+def test_given_config_the_spec_refuses_when_built_and_discovered_then_config_error_naming_the_field_and_no_connection(
+    connections, change: dict, named: str
 ) -> None:
-    """Without an auth type no stream can be built: the rule's message, not a crash inside the CDK."""
-    config = {key: value for key, value in _discovering_config().items() if key != "credentials"}
-    if credentials is not None:
-        config["credentials"] = credentials
+    """The source is built whatever the config; discover answers with the rule's message, not a crash in the CDK."""
+    config = {**_discovering_config(), **change}
 
     output = discover(
         SourceAgentActivity(config=config, catalog=None, state=None),
@@ -127,6 +132,6 @@ def test_given_unusable_credentials_when_discover_then_config_error_naming_them_
     assert output.get_message_by_types([Type.CATALOG]) == []
     [error] = output.errors
     assert error.trace.error.failure_type == FailureType.config_error
-    assert error.trace.error.message.startswith(named)
+    assert error.trace.error.message.startswith(named), error.trace.error.message
     assert error.trace.error.stack_trace is None
     assert connections == []

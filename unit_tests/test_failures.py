@@ -5,12 +5,21 @@ Four one-day windows, read one at a time (num_workers 1), so which windows were 
 
 import pytest
 import requests
+import urllib3
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpResponse
 from freezegun import freeze_time
 
 from unit_tests.support.config import AGENT_ACTIVITY_HOST, ConfigBuilder, state
-from unit_tests.support.day_windows import DAYS, STARTS, answer_by_day, four_days, given_token, requested_starts
+from unit_tests.support.day_windows import (
+    DAYS,
+    STARTS,
+    answer_by_day,
+    four_days,
+    given_token,
+    requested_starts,
+    window_start,
+)
 from unit_tests.support.entrypoint import NOW, read_status_changes, record_times, states, stream_errors
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, a_record
@@ -29,6 +38,36 @@ def _answer(requests_mock, per_day: dict) -> None:
     answer_by_day(
         requests_mock, per_day, otherwise=lambda start: StatusChangesResponse().with_record(a_record(start)).build()
     )
+
+
+# What a host that accepts the connection and sends nothing back makes requests raise, before an answer or in the
+# middle of its body; as requests' own adapter does, the exception carries the request that timed out.
+SILENCE = "silence"
+SILENCE_MID_BODY = "silence in the middle of the body"
+
+
+def _answer_or_fall_silent(requests_mock, per_day: dict) -> None:
+    """Like _answer, where SILENCE stands for a read timeout."""
+    given_token(requests_mock)
+    left = {day: list(answers) for day, answers in per_day.items()}
+
+    def respond(request, context):
+        start = window_start(request)
+        queue = left.get(start[:10])
+        answer = _one_record(start) if queue is None else queue.pop(0) if len(queue) > 1 else queue[0]
+        if answer == SILENCE:
+            raise requests.exceptions.ReadTimeout("Read timed out. (read timeout=75)", request=request._request)
+        if answer == SILENCE_MID_BODY:
+            cause = urllib3.exceptions.ReadTimeoutError(None, request.url, "Read timed out.")
+            raise requests.exceptions.ConnectionError(cause, request=request._request)
+        context.status_code = answer.status_code
+        return answer.body
+
+    requests_mock.get(STATUS_CHANGES_URL, text=respond)
+
+
+def _one_record(start: str) -> HttpResponse:
+    return StatusChangesResponse().with_record(a_record(start)).build()
 
 
 def _error(status: int, body: dict | None = None) -> HttpResponse:
@@ -96,20 +135,60 @@ class TestOutage:
         assert "retry the sync later" in error.message
         assert sleeps.waits == [1, 2, 4, 8, 16]
 
-    def test_given_timeouts_on_every_attempt_when_read_then_error_names_the_exception(self, requests_mock) -> None:
-        given_token(requests_mock)
-
-        def time_out(request, context):
-            # As requests' own adapter does, the exception carries the request that timed out.
-            raise requests.exceptions.ReadTimeout("read timed out", request=request._request)
-
-        requests_mock.get(STATUS_CHANGES_URL, text=time_out)
+    def test_given_silent_host_twice_in_a_row_when_read_then_one_error_naming_host_and_no_other_window(
+        self, requests_mock, sleeps
+    ) -> None:
+        _answer_or_fall_silent(requests_mock, {"2026-06-01": [SILENCE]})
 
         output = read_status_changes(_in_turn().build(), expect_failure=True)
 
+        assert requested_starts(requests_mock) == [STARTS[0]] * 2, "two silences in a row are an outage"
+        assert sleeps.waits == [1], "the CDK's one pause between them"
         [error] = stream_errors(output)
-        assert ": ReadTimeout on 6 attempts over " in error.message
+        assert error.failure_type == FailureType.transient_error
+        assert error.message.startswith(
+            f"LivePerson's Agent Activity API host {AGENT_ACTIVITY_HOST} accepted the connection but sent nothing "
+            "back for 75 s, 2 times in a row (/api/v2/account/12345678/status-changes of account 12345678, "
+        )
+        assert ", 75 s in all): the host is not answering." in error.message, "the first attempt's 75 s counted"
+        assert "retry the sync later" in error.message
+
+    def test_given_silence_in_the_middle_of_a_body_when_read_then_counted_as_silence(self, requests_mock) -> None:
+        _answer_or_fall_silent(requests_mock, {"2026-06-01": [SILENCE_MID_BODY]})
+
+        output = read_status_changes(_in_turn().build(), expect_failure=True)
+
+        assert requested_starts(requests_mock) == [STARTS[0]] * 2
+        assert "sent nothing back for 75 s, 2 times in a row" in stream_errors(output)[0].message
+
+    def test_given_one_silence_then_an_answer_when_read_then_every_window_read(self, requests_mock) -> None:
+        _answer_or_fall_silent(requests_mock, {"2026-06-02": [SILENCE, _one_record(STARTS[1])]})
+
+        output = read_status_changes(_in_turn().build())
+
+        assert output.errors == []
+        assert sorted(record_times(output)) == list(STARTS)
+
+    def test_given_silences_that_are_not_consecutive_when_read_then_six_attempts_as_for_any_failure(
+        self, requests_mock
+    ) -> None:
+        _answer_or_fall_silent(requests_mock, {"2026-06-01": [SILENCE, _error(503)] * 3})
+
+        output = read_status_changes(_in_turn().build(), expect_failure=True)
+
         assert requested_starts(requests_mock) == [STARTS[0]] * 6
+        assert ": HTTP 503 (internalCode AA-5007) on 6 attempts over " in stream_errors(output)[0].message
+
+    def test_given_silent_host_after_a_finished_window_when_read_incrementally_then_its_state_is_kept(
+        self, requests_mock
+    ) -> None:
+        _answer_or_fall_silent(requests_mock, {day: [SILENCE] for day in DAYS[1:]})
+        config = _in_turn().with_lookback_minutes(0).build()
+
+        output = read_status_changes(config, SyncMode.incremental, None, True)
+
+        assert requested_starts(requests_mock) == [STARTS[0], STARTS[1], STARTS[1]]
+        assert states(output) == [{"time": STARTS[0]}]
 
     def test_given_500_then_answers_when_read_then_every_window_read(self, requests_mock) -> None:
         ok = StatusChangesResponse().with_record(a_record(STARTS[1])).build()

@@ -12,6 +12,7 @@ from unit_tests.support.config import DOMAIN_API_HOST, ConfigBuilder, catalog
 from unit_tests.support.entrypoint import NOW, read_catalog, read_status_changes, record_times, stream_errors
 from unit_tests.support.request_builder import RequestBuilder
 from unit_tests.support.response_builder import (
+    AllServicesResponse,
     DomainResponse,
     ErrorResponse,
     StatusChangesResponse,
@@ -267,3 +268,74 @@ class TestHostsInRead:
         assert list(failed) == ["agents"]
         assert failed["agents"].failure_type == FailureType.config_error
         assert failed["agents"].message.startswith("Account 12345678 has no accountConfigReadOnly service")
+
+
+class TestEveryServiceInOneRequest:
+    """In a real run the Domain API is first asked for every service of the account at once (the tests above ask one
+    service at a time, as a run does for what that answer leaves out)."""
+
+    @pytest.fixture
+    def directory(self, sleeps) -> HostDirectory:
+        return HostDirectory(sleep=sleeps)
+
+    def test_given_all_services_listed_when_hosts_then_one_request_answers_them_all(
+        self, http_mocker: HttpMocker, directory: HostDirectory
+    ) -> None:
+        all_services = RequestBuilder.domain_api_all().build()
+        http_mocker.get(
+            all_services,
+            AllServicesResponse(
+                {
+                    "agentActivityDomain": DISCOVERED_AGENT_ACTIVITY,
+                    "sentinel": DISCOVERED_SENTINEL,
+                    "accountConfigReadOnly": DISCOVERED_ACCOUNT_CONFIG,
+                    "leDataReporting": "lo.reporting.liveperson.net",
+                }
+            ).build(),
+        )
+        config = _discovering().build()
+
+        hosts = [directory.host(service, config) for service in (AGENT_ACTIVITY, SENTINEL, ACCOUNT_CONFIG)]
+
+        assert hosts == [DISCOVERED_AGENT_ACTIVITY, DISCOVERED_SENTINEL, DISCOVERED_ACCOUNT_CONFIG]
+        http_mocker.assert_number_of_calls(all_services, 1)
+
+    def test_given_a_service_left_out_when_its_host_then_asked_alone_with_its_own_message(
+        self, http_mocker: HttpMocker, directory: HostDirectory
+    ) -> None:
+        http_mocker.get(
+            RequestBuilder.domain_api_all().build(),
+            AllServicesResponse(
+                {"agentActivityDomain": DISCOVERED_AGENT_ACTIVITY, "sentinel": DISCOVERED_SENTINEL}
+            ).build(),
+        )
+        alone = RequestBuilder.domain_api("accountConfigReadOnly").build()
+        http_mocker.get(alone, ErrorResponse(404, {}).build())
+
+        with pytest.raises(AirbyteTracedException) as raised:
+            directory.host(ACCOUNT_CONFIG, _discovering().build())
+
+        assert raised.value.failure_type == FailureType.config_error
+        assert "Account 12345678 has no accountConfigReadOnly service" in raised.value.message
+        http_mocker.assert_number_of_calls(alone, 1)
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            pytest.param(ErrorResponse(500, {}).build(), id="server_error"),
+            pytest.param(HttpResponse("<html>not json</html>", 200), id="not_json"),
+            pytest.param(AllServicesResponse({"agentActivityDomain": "https://evil.example.com"}).build(), id="url"),
+        ],
+    )
+    def test_given_all_services_answer_unusable_when_host_then_the_service_asked_alone(
+        self, http_mocker: HttpMocker, directory: HostDirectory, answer: HttpResponse
+    ) -> None:
+        all_services = RequestBuilder.domain_api_all().build()
+        http_mocker.get(all_services, answer)
+        http_mocker.get(
+            RequestBuilder.domain_api("agentActivityDomain").build(),
+            DomainResponse("agentActivityDomain", DISCOVERED_AGENT_ACTIVITY).build(),
+        )
+
+        assert directory.host(AGENT_ACTIVITY, _discovering().build()) == DISCOVERED_AGENT_ACTIVITY
+        http_mocker.assert_number_of_calls(all_services, 1)

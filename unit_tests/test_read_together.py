@@ -86,6 +86,18 @@ def _story(output, stream: str) -> list[str]:
     return story
 
 
+def read_catalog_failing(requests_mock, pages):
+    answer_by_day(
+        requests_mock,
+        {
+            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
+            for day, answer in pages.items()
+        },
+    )
+    config = four_days().with_num_workers(1).build()
+    return read_catalog(config, catalog(SyncMode.incremental, BOTH), expect_failure=True)
+
+
 @freeze_time(NOW)
 class TestReadTogether:
     def test_given_both_streams_when_read_then_each_window_requested_once(self, requests_mock) -> None:
@@ -108,7 +120,7 @@ class TestReadTogether:
         assert _states(together, CHANGES) == _states(changes_alone, CHANGES)
         assert _states(together, INTERVALS) == _states(intervals_alone, INTERVALS)
 
-    def test_given_both_streams_when_read_then_intervals_records_between_its_started_and_complete(
+    def test_given_both_streams_when_read_then_each_streams_records_between_its_started_running_and_complete(
         self, requests_mock
     ) -> None:
         output = _read(requests_mock, BOTH)
@@ -117,7 +129,10 @@ class TestReadTogether:
         assert story[:2] == ["STARTED", "RUNNING"] and story[-1] == "COMPLETE"
         assert story.count("STARTED") == story.count("RUNNING") == story.count("COMPLETE") == 1
         assert story.count("RECORD") == 8 and story.count("STATE") == 4
-        assert _story(output, CHANGES)[0] == "STARTED" and _story(output, CHANGES)[-1] == "COMPLETE"
+        changes = _story(output, CHANGES)
+        assert changes[:2] == ["STARTED", "RUNNING"] and changes[-1] == "COMPLETE"
+        assert changes.count("STARTED") == changes.count("RUNNING") == changes.count("COMPLETE") == 1
+        assert changes.count("RECORD") == 15
 
     def test_given_both_streams_when_read_then_each_state_counts_its_streams_records_since_the_last(
         self, requests_mock
@@ -171,14 +186,14 @@ class TestReadTogether:
         assert story[0] == "STARTED" and story[-1] == "INCOMPLETE" and "COMPLETE" not in story
         assert output.get_stream_statuses(CHANGES)[-1] == AirbyteStreamStatus.INCOMPLETE
 
+    def test_given_a_refused_window_when_read_then_the_windows_after_it_only_log_what_they_did_not_read(
+        self, requests_mock
+    ) -> None:
+        pages = {**PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
 
-def read_catalog_failing(requests_mock, pages):
-    answer_by_day(
-        requests_mock,
-        {
-            day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
-            for day, answer in pages.items()
-        },
-    )
-    config = four_days().with_num_workers(1).build()
-    return read_catalog(config, catalog(SyncMode.incremental, BOTH), expect_failure=True)
+        output = read_catalog_failing(requests_mock, pages)
+
+        errors = [message.trace.error for message in output.errors]
+        assert len([error for error in errors if error.stream_descriptor]) == 1
+        assert not [error for error in errors if "WindowAbandoned" in (error.message or "")]
+        assert any("not derived" in message.log.message for message in output.logs)

@@ -118,7 +118,7 @@ class TestFullRefresh:
 
         read_status_changes(ConfigBuilder().build())
 
-        assert [sent.timeout for sent in requests_mock.request_history if sent.method == "GET"] == [(15, 120)]
+        assert [sent.timeout for sent in requests_mock.request_history if sent.method == "GET"] == [(15, 75)]
 
 
 @freeze_time(NOW)

@@ -32,6 +32,11 @@ class RequestBuilder:
         return cls(f"https://{host}/api/account/{account_id}/service/{service}/baseURI.json", {"version": "1.0"})
 
     @classmethod
+    def domain_api_all(cls, account_id: str = ACCOUNT_ID, host: str = DOMAIN_API_HOST) -> "RequestBuilder":
+        """Every service of the account in one request."""
+        return cls(f"https://{host}/api/account/{account_id}/service/baseURI.json", {"version": "1.0"})
+
+    @classmethod
     def token(cls, host: str = SENTINEL_HOST, account_id: str = ACCOUNT_ID) -> "RequestBuilder":
         return cls(
             f"https://{host}/sentinel/api/v2/account/{account_id}/app/token",

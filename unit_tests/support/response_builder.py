@@ -160,6 +160,20 @@ class DomainResponse:
         return HttpResponse(json.dumps(self._body), 200)
 
 
+class AllServicesResponse:
+    """The Domain API's answer for every service of the account: `{"baseURIs": [{service, account, baseURI}, ...]}`."""
+
+    def __init__(self, hosts: dict[str, Any]) -> None:
+        self._body = {
+            "baseURIs": [
+                {**template("domain"), "service": service, "baseURI": base_uri} for service, base_uri in hosts.items()
+            ]
+        }
+
+    def build(self) -> HttpResponse:
+        return HttpResponse(json.dumps(self._body), 200)
+
+
 class ErrorResponse:
     """LivePerson's error bodies, from the templates `error_{status}.json` where one exists."""
 
