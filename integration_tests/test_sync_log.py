@@ -19,12 +19,24 @@ def test_given_old_start_date_when_full_sync_then_log_shows_hosts_clamp_plan_and
     plan = next(line for line in logs if line.startswith("status_changes will read"))
     windows = int(re.search(r"in (\d+) window\(s\) of up to 28 day\(s\), 3 at a time", plan).group(1))
     done = [
-        line for line in logs if re.match(r"status_changes window \S+ to \S+ done: \d+ records in \d+ page\(s\)", line)
+        line
+        for line in logs
+        if re.match(r"status_changes window \d of 7 \(\S+ to \S+\) done: [\d,]+ records in \d+ page\(s\)", line)
     ]
     assert windows == 7 and len(done) == windows
-    assert sum(int(re.search(r"done: (\d+) records", line).group(1)) for line in done) == len(output.records())
-    assert any(line.endswith("7 window(s) finished, 0 to go.") for line in done)
+    assert sum(_number(re.search(r"done: ([\d,]+) records", line).group(1)) for line in done) == len(output.records())
+    # The progress bar's numbers: read so far, of the estimate, which is exact once every window is read.
+    assert any(
+        line.endswith(
+            f"7 window(s) finished, 0 to go; {len(output.records()):,} of about {len(output.records()):,} records read."
+        )
+        for line in done
+    )
     assert len(output.of_type("LOG")) < 40, "the log must not grow with the number of records"
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
 
 
 def test_given_rate_limit_when_syncing_then_log_says_how_long_it_waits_and_why(simulator, tmp_path):

@@ -18,6 +18,8 @@ the CDK's code; where the code says other or more than the obvious reading, the 
 - STREAM_END_STATE_HOOK: `Cursor.ensure_at_least_one_state_emitted()` is called once per stream, when it is done.
 - PARTITION_STATES_AS_IS: a STATE a partition yields is emitted as it is, never deduplicated or replaced.
 - ERRORS_SHOWN_AS_THEY_SAY: a partition's `AirbyteTracedException` is shown as its own `as_airbyte_message()`.
+- ESTIMATES_BEFORE_STREAM_STATUS: a partition's ESTIMATE trace reaches the output as it is, before its stream's
+  COMPLETE.
 - ENTRYPOINT_CHECKS_CONFIG_FIRST: `check` asks the entrypoint's `validate_connection` before the source, and answers
   its config error as a FAILED status.
 """
@@ -217,6 +219,31 @@ ERRORS_SHOWN_AS_THEY_SAY = Reliance(
     tests=("test_given_partition_raises_exception_with_own_message_when_read_then_that_message_is_emitted",),
 )
 
+ESTIMATES_BEFORE_STREAM_STATUS = Reliance(
+    what=(
+        "A TRACE message of type ESTIMATE that a partition yields passes through like the other ready messages "
+        "(READY_MESSAGES_PASS_THROUGH) and through the entrypoint as it is (AirbyteEntrypoint.read only counts RECORDs "
+        "and sets the sourceStats of STATEs); the CDK sends no estimate of its own. Everything any partition of a "
+        "stream yields is emitted before that stream's COMPLETE status: the worker queues a partition's "
+        "PartitionCompleteSentinel after its last item, on the same first-in first-out queue, and the main thread "
+        "emits COMPLETE only once the generator is done and every partition's sentinel was taken. So the estimate the "
+        "last partition to finish yields after its records is the stream's last message before COMPLETE."
+    ),
+    where=(
+        "sources/streams/concurrent/partition_reader.py PartitionReader.process_partition; "
+        "sources/concurrent_source/concurrent_read_processor.py on_partition_complete_sentinel, _is_stream_done, "
+        "_on_stream_is_done; sources/concurrent_source/concurrent_source.py ConcurrentSource._handle_item; "
+        "entrypoint.py AirbyteEntrypoint.read, handle_record_counts"
+    ),
+    relied_on_by=(
+        "estimates.py (the estimates of status_changes and of agent_status_intervals read alone, sent by the windows; "
+        "the final one by the window that finishes the stream), windows.py, status_changes.py, intervals.py"
+    ),
+    tests=(
+        "test_given_partitions_yield_estimates_when_read_through_entrypoint_then_each_emitted_as_is_before_complete",
+    ),
+)
+
 ENTRYPOINT_CHECKS_CONFIG_FIRST = Reliance(
     what=(
         "AirbyteEntrypoint.check calls self.validate_connection(spec, config) (a public static method) before it asks "
@@ -244,5 +271,6 @@ RELIANCES = (
     STREAM_END_STATE_HOOK,
     PARTITION_STATES_AS_IS,
     ERRORS_SHOWN_AS_THEY_SAY,
+    ESTIMATES_BEFORE_STREAM_STATUS,
     ENTRYPOINT_CHECKS_CONFIG_FIRST,
 )

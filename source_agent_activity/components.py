@@ -39,6 +39,7 @@ from source_agent_activity import auth, halts, hosts
 from source_agent_activity.cdk_reliance import CDK_EXTRA_SECONDS
 from source_agent_activity.config_rules import HOST_FIELDS, sync_range
 from source_agent_activity.errors import config_error, system_error, transient_error
+from source_agent_activity.progress import references_of
 from source_agent_activity.sync import Sync
 from source_agent_activity.times import format_time, is_cursor_time, parse_time
 
@@ -473,16 +474,19 @@ class StateChangesExtractor(RecordExtractor):
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         sync = Sync.of(self.config)
         body = sync.bodies.parsed(response)
+        # The page's links tell its window's size (progress.py), counted in records (v2) or agents (v1).
+        references = references_of(body)
         if "stateChanges" in body:
-            sync.pages.page(len(body["stateChanges"]))
+            sync.pages.page(len(body["stateChanges"]), len(body["stateChanges"]), references)
             return body["stateChanges"]
         records = []
-        for agent in body.get("agentsInfo") or []:
+        agents = body.get("agentsInfo") or []
+        for agent in agents:
             agent_fields = {name: agent.get(name) for name in self.AGENT_FIELDS}
             for event in agent.get("statusChangeHistory") or []:
                 records.append({**agent_fields, **event})
         warn_if_v1_page_cut(response, len(records))
-        sync.pages.page(len(records))
+        sync.pages.page(len(records), len(agents), references)
         return records
 
 

@@ -34,6 +34,7 @@ from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import halts
+from source_agent_activity.estimates import IntervalsEstimate
 from source_agent_activity.times import format_ms, to_ms
 from source_agent_activity.window_events import RANK, WindowEvents
 from source_agent_activity.windowed import StreamStatuses, state_message
@@ -327,11 +328,22 @@ class IntervalsOfWindow:
     """What one window means for agent_status_intervals: its events held while its pages are read, then (in window
     order) its intervals and the state after it."""
 
-    def __init__(self, plan: Plan, index: int, statuses: StreamStatuses, floor_ms: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        index: int,
+        statuses: StreamStatuses,
+        floor_ms: Optional[int] = None,
+        estimate: Optional[IntervalsEstimate] = None,
+        window: int = 0,
+    ) -> None:
         self._plan = plan
         self._index = index
         self._statuses = statuses
         self._events = WindowEvents(Event, floor_ms)
+        # The stream's estimate, and this window's place among the windows read (estimates.py).
+        self._estimate = estimate
+        self._window = window
         first, last = plan.windows[index]
         self.name = f"{format_ms(first)} to {format_ms(last)}"
 
@@ -341,6 +353,8 @@ class IntervalsOfWindow:
         for record in records:
             add(record.data)
             yield record
+        if self._estimate is not None:
+            self._estimate.read(self._window, self._events.count, self._events.starts)
 
     def emit(self, halted: Optional[Exception]) -> Iterator[Union[Record, AirbyteMessage]]:
         """The intervals and the state after the window, once the window before it handed on its open intervals.
@@ -356,6 +370,9 @@ class IntervalsOfWindow:
             open_before = plan.relay.take(index, self.name)
             if index == 0:
                 yield from statuses.started()
+            estimate = self._estimate
+            if estimate is not None:
+                yield from estimate.due()
             derivation = Derivation(open_before, plan.resume_ms)
             emitted = 0
             observed_until = plan.observed_until
@@ -372,12 +389,15 @@ class IntervalsOfWindow:
                         yield from statuses.running()
                     emitted += 1
                     yield statuses.record(interval(start, end, observed_until))
+            if estimate is not None:
+                yield from estimate.emitted(emitted, last)
             yield state_message(NAME, plan.state_after(index, derivation))
             if last:
                 yield from statuses.done(True)
+            written = f"; {estimate.written()}" if estimate is not None else ""
             logger.info(
-                f"{NAME} window {self.name} derived: {self._events.count} status changes, {emitted} intervals, "
-                f"{len(derivation.open)} open after it."
+                f"{NAME} window {index + 1} of {len(plan.windows)} ({self.name}) derived: {self._events.count:,} "
+                f"status changes, {emitted:,} intervals, {len(derivation.open)} open after it{written}."
             )
         finally:
             self._events.close()

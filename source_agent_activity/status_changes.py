@@ -17,6 +17,8 @@ from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity.config_rules import effective_start, history_days
+from source_agent_activity.estimates import StatusChangesEstimate
+from source_agent_activity.progress import WindowProgress
 from source_agent_activity.times import as_state_time, format_time
 from source_agent_activity.windowed import StreamStatuses, state_message
 
@@ -58,21 +60,32 @@ def initial_state_time(config: Mapping[str, Any], saved: Optional[Mapping[str, A
 
 class StatusChangesOfWindow:
     """What one window means for status_changes: its records (those from `floor` on, when the window was read from
-    earlier for the other stream), then the state, when its finishing moved it."""
+    earlier for the other stream), the stream's estimate when a page made one worth sending (estimates.py), then the
+    state, when its finishing moved it."""
 
     def __init__(
-        self, run: LatestOfFinishedRun, index: int, statuses: StreamStatuses, floor: Optional[str] = None
+        self,
+        run: LatestOfFinishedRun,
+        index: int,
+        statuses: StreamStatuses,
+        floor: Optional[str] = None,
+        estimate: Optional[StatusChangesEstimate] = None,
+        progress: Optional[WindowProgress] = None,
     ) -> None:
         self._run = run
         self._index = index
         self._statuses = statuses
         self._floor = floor
+        self._estimate = estimate
+        self._progress = progress
 
     def emit(self, records: Iterable[Record]) -> Iterator[AirbyteMessage]:
         """Each record as a ready RECORD message (the CDK's own conversion would copy it again), then the state."""
         latest = ""
         floor = self._floor
         message = self._statuses.record
+        estimate, progress = self._estimate, self._progress
+        emitted = 0
         for record in records:
             data = record.data
             time = as_state_time(data[CURSOR_FIELD])
@@ -82,7 +95,15 @@ class StatusChangesOfWindow:
                 yield from self._statuses.running()
             if time > latest:
                 latest = time
+            # Set by the page this record came on, when it told the window's size (progress.py).
+            if progress is not None and progress.news:
+                progress.news = False
+                if estimate is not None:
+                    yield from estimate.due()
+            emitted += 1
             yield message(data)
+        if estimate is not None:
+            yield from estimate.finished(self._index, emitted)
         moved = self._run.finish(self._index, latest or None)
         if moved is not None:
             yield state_message(NAME, {CURSOR_FIELD: moved})

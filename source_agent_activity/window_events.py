@@ -65,6 +65,8 @@ class WindowEvents:
         # Events whose values do not fit a row (not integers, or out of range): rare, kept as they are.
         self._odd: list[Any] = []
         self.count = 0
+        # Status changes of type 1: each starts an interval (estimates.py counts on it).
+        self.starts = 0
 
     @property
     def packed(self) -> bool:
@@ -78,6 +80,8 @@ class WindowEvents:
             return
         self.count += 1
         event = self._make_event(*_fields(record, ms))
+        if event[4] == 1:
+            self.starts += 1
         plain = self._plain
         if plain is None:
             self._pack(event)

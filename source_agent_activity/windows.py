@@ -37,6 +37,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.types import Record
 
 from source_agent_activity import hosts, intervals, status_changes
+from source_agent_activity.estimates import IntervalsEstimate, StatusChangesEstimate
 from source_agent_activity.halts import StoppedEarly
 from source_agent_activity.progress import WindowProgress, WindowsProgress
 from source_agent_activity.sync import Sync
@@ -138,6 +139,8 @@ class ActivityWindows(PartitionGenerator):
         interval_windows = list(self._intervals.generate_partitions()) if self._intervals else []
         reading = _earlier(change_windows, interval_windows)
         bounds = [(to_ms(w.to_slice()["start_time"]), to_ms(w.to_slice()["end_time"])) for w in reading]
+        names = [f"{w.to_slice()['start_time']} to {w.to_slice()['end_time']}" for w in reading]
+        progress = WindowsProgress(self._stream, bounds, names, checking=self._sync.checking)
 
         for_changes: Callable[[int], Optional[status_changes.StatusChangesOfWindow]] = _not_served
         if self._status_changes is not None:
@@ -152,7 +155,9 @@ class ActivityWindows(PartitionGenerator):
                 yield Messages(self._stream, [state_message(status_changes.NAME, {"time": initial})], "changes done")
             else:
                 statuses = StreamStatuses(status_changes.NAME, hosted=False)
-                for_changes = _status_changes_part(bounds, to_ms(slices[0]["start_time"]), slices[0], initial, statuses)
+                for_changes = _status_changes_part(
+                    bounds, to_ms(slices[0]["start_time"]), slices[0], initial, statuses, progress
+                )
 
         for_intervals: Callable[[int, Partition], Optional[intervals.IntervalsOfWindow]] = _not_served
         if self._intervals is not None:
@@ -166,14 +171,11 @@ class ActivityWindows(PartitionGenerator):
                 yield Messages(self._stream, messages, "intervals done")
             else:
                 start_ms = to_ms(interval_windows[0].to_slice()["start_time"])
-                for_intervals = _intervals_part(bounds, start_ms, config, saved, statuses, self._log)
+                for_intervals = _intervals_part(bounds, start_ms, config, saved, statuses, self._log, progress)
 
         sync = self._sync
         halted = _halted_check(sync, config)
-        # A check reads one page: how many windows a full read would take is not its business.
-        progress = WindowsProgress(self._stream, expected=None if sync.checking else len(reading))
         for index, window in enumerate(reading):
-            window_slice = window.to_slice()
             yield ActivityWindow(
                 self._stream,
                 window,
@@ -181,7 +183,7 @@ class ActivityWindows(PartitionGenerator):
                 for_changes(index),
                 for_intervals(index, window),
                 sync,
-                WindowProgress(progress, f"{window_slice['start_time']} to {window_slice['end_time']}"),
+                progress.window(index),
                 halted,
             )
 
@@ -198,22 +200,33 @@ def _earlier(first: list[Partition], second: list[Partition]) -> list[Partition]
     return first if first[0].to_slice()["start_time"] <= second[0].to_slice()["start_time"] else second
 
 
+def _shares(bounds: list[tuple[int, int]], start_ms: int) -> dict[int, float]:
+    """The windows serving a stream that starts at `start_ms`, each with the share of its time from there on."""
+    return {
+        index: (last - max(first, start_ms) + 1) / (last - first + 1)
+        for index, (first, last) in enumerate(bounds)
+        if last >= start_ms
+    }
+
+
 def _status_changes_part(
     bounds: list[tuple[int, int]],
     start_ms: int,
     first_slice: Mapping[str, Any],
     initial: str,
     statuses: StreamStatuses,
+    progress: WindowsProgress,
 ) -> Callable[[int], Optional[status_changes.StatusChangesOfWindow]]:
     """status_changes' part of each window: from its first window on, records from its own start."""
-    serving = [index for index, (_, last) in enumerate(bounds) if last >= start_ms]
-    run = status_changes.LatestOfFinishedRun(initial, first=serving[0])
+    shares = _shares(bounds, start_ms)
+    run = status_changes.LatestOfFinishedRun(initial, first=min(shares))
+    estimate = StatusChangesEstimate(status_changes.NAME, progress, shares)
 
     def part(index: int) -> Optional[status_changes.StatusChangesOfWindow]:
         if bounds[index][1] < start_ms:
             return None
         floor = first_slice["start_time"] if bounds[index][0] < start_ms else None
-        return status_changes.StatusChangesOfWindow(run, index, statuses, floor)
+        return status_changes.StatusChangesOfWindow(run, index, statuses, floor, estimate, progress.window(index))
 
     return part
 
@@ -225,20 +238,22 @@ def _intervals_part(
     saved: Optional[Mapping[str, Any]],
     statuses: StreamStatuses,
     log: logging.Logger,
+    progress: WindowsProgress,
 ) -> Callable[[int, Partition], Optional[intervals.IntervalsOfWindow]]:
     """agent_status_intervals' part of each window: from its first window on, events from its own start."""
-    serving = [index for index, (_, last) in enumerate(bounds) if last >= start_ms]
-    first = serving[0]
-    own_bounds = [(max(bounds[index][0], start_ms), bounds[index][1]) for index in serving]
+    shares = _shares(bounds, start_ms)
+    first = min(shares)
+    own_bounds = [(max(bounds[index][0], start_ms), bounds[index][1]) for index in shares]
     # Events older than the lookback are taken as final (LivePerson's data SLA is 1 hour).
     settled_ms = (datetime.now(UTC) - EPOCH) // MILLISECOND - config["lookback_minutes"] * 60_000
     plan = intervals.plan(own_bounds, saved, settled_ms, log)
+    estimate = IntervalsEstimate(intervals.NAME, progress, shares, len(intervals.open_from_state(saved)))
 
     def part(index: int, window: Partition) -> Optional[intervals.IntervalsOfWindow]:
         if index < first:
             return None
         floor_ms = start_ms if bounds[index][0] < start_ms else None
-        return intervals.IntervalsOfWindow(plan, index - first, statuses, floor_ms)
+        return intervals.IntervalsOfWindow(plan, index - first, statuses, floor_ms, estimate, index)
 
     return part
 

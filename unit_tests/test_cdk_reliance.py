@@ -14,7 +14,7 @@ from collections import Counter
 import airbyte_cdk.entrypoint
 import pytest
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.models import AirbyteStreamStatus, FailureType, Level, SyncMode, Type
+from airbyte_cdk.models import AirbyteStreamStatus, EstimateType, FailureType, Level, SyncMode, Type
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
@@ -24,6 +24,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_agent_activity import SourceAgentActivity, cdk_reliance
 from source_agent_activity.cdk_reliance import CDK_EXTRA_SECONDS, Reliance
 from source_agent_activity.errors import config_error
+from source_agent_activity.estimates import estimate_message
 from source_agent_activity.halts import StoppedEarly
 from source_agent_activity.windowed import state_message
 from unit_tests.support.cdk_probes import (
@@ -113,6 +114,46 @@ def test_given_records_and_states_of_two_streams_when_read_through_entrypoint_th
     # a's record after its last state is counted into no state of b's.
     assert counts == [("a", 2.0), ("a", 1.0), ("b", 1.0), ("b", 0.0)]
     assert len(output.records) == 5
+
+
+def test_given_partitions_yield_estimates_when_read_through_entrypoint_then_each_emitted_as_is_before_complete() -> (
+    None
+):
+    """Pins cdk_reliance.ESTIMATES_BEFORE_STREAM_STATUS."""
+    first, final = estimate_message("a", 40), estimate_message("a", 2)
+    # One worker: the second partition finishes last, and yields the stream's last estimate after its record.
+    partitions = [
+        ProbePartition("a", 0, [record("a", 1), first]),
+        ProbePartition("a", 1, [record("a", 2), final]),
+    ]
+    source = ProbeSource(streams=[probe_stream("a", partitions)])
+
+    output = read(source, {"num_workers": 1}, _catalog("a"))
+
+    messages = [message for message in output.get_message_iterator() if message.type in (Type.RECORD, Type.TRACE)]
+    story = [
+        "RECORD"
+        if message.type == Type.RECORD
+        else f"ESTIMATE {message.trace.estimate.row_estimate}"
+        if message.trace.estimate
+        else f"STATUS {message.trace.stream_status.status.name}"
+        for message in messages
+    ]
+    assert story == [
+        "STATUS STARTED",
+        "STATUS RUNNING",
+        "RECORD",
+        "ESTIMATE 40",
+        "RECORD",
+        "ESTIMATE 2",
+        "STATUS COMPLETE",
+    ]
+    sent = [(message.trace.emitted_at, message.trace.estimate) for message in messages if message.type == Type.TRACE]
+    assert [item for item in sent if item[1] is not None] == [
+        (first.trace.emitted_at, first.trace.estimate),
+        (final.trace.emitted_at, final.trace.estimate),
+    ]
+    assert final.trace.estimate.type == EstimateType.STREAM
 
 
 @pytest.mark.parametrize("num_workers, threads, generators", [(1, 1, 1), (2, 2, 1), (3, 3, 1), (4, 4, 2), (12, 10, 5)])

@@ -81,6 +81,17 @@ class StatusChangesResponse:
         self._body["_metadata"]["references"].append({"rel": "next", "href": href})
         return self
 
+    def with_last_offset(self, offset: int, limit: int = 5000) -> "StatusChangesResponse":
+        """A `last` link as LivePerson writes it: where the window's last page starts, `limit` records a page."""
+        return self.with_last_href(
+            f"http://{AGENT_ACTIVITY_HOST}/api/v2/account/{ACCOUNT_ID}/status-changes"
+            f"?from=2026-06-01T00:00:00.000Z&to=2026-06-05T00:00:00.000Z&offset={offset}&limit={limit}&source=airbyte"
+        )
+
+    def with_last_href(self, href: str) -> "StatusChangesResponse":
+        self._body["_metadata"]["references"].append({"rel": "last", "href": href})
+        return self
+
     def without_field(self, name: str) -> "StatusChangesResponse":
         self._body.pop(name, None)
         return self
