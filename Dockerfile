@@ -18,7 +18,7 @@ ARG PIP_INDEX_URL=https://pypi.org/simple
 
 # Must match metadata.yaml (dockerRepository, dockerImageTag) and setup.py's VERSION.
 LABEL io.airbyte.name=airbyte/source-agent-activity
-LABEL io.airbyte.version=0.2.0
+LABEL io.airbyte.version=0.3.0
 
 # Installing needs root; the base image may have switched to another user.
 USER root

@@ -2,7 +2,7 @@
 
 from setuptools import find_packages, setup
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 setup(
     name="source-agent-activity",
