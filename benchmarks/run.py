@@ -826,17 +826,19 @@ def report(bench: Bench, labels: list[str], workers: list[int], started: datetim
     lines += [
         "## How to read this",
         "",
-        "Each row is the median of the repetitions (min–max in the details column); a single run is never quoted. "
-        "*wall s* is elapsed time from starting the client process to its exit, *CPU s* its user + system time, "
-        "*peak RSS* its maximum resident set (all from `os.wait4`, so the simulator, a separate process, is not "
-        "counted). *records/s* is records over wall time. *HTTP requests* is what the simulator counted during "
-        "the run; *expected* is one request per page of each window (⌈records / page_size⌉, at least one) plus "
-        "one Domain API lookup (every service at once) and one token, which both clients make. *wall ratio* and "
-        "*CPU ratio* are connector ÷ floor: how much the connector costs beyond the unavoidable fetching, decoding "
-        "and writing. Both clients must write exactly the simulator's ground truth (count and primary keys) for the run to count. The floor's "
-        "wall time includes the simulator preparing each window (*simulator CPU s* in the details, shared by both "
+        "Each row is the median of the repetitions (min–max in the details column); a single run is never "
+        "quoted. *wall s* is elapsed time from starting the client process to its exit, *CPU s* its user + "
+        "system time, *peak RSS* its maximum resident set (all from `os.wait4`, so the simulator, a separate "
+        "process, is not counted). *records/s* is records over wall time. *HTTP requests* is what the "
+        "simulator counted during the run; *expected* is one request per page of each window (⌈records / "
+        "page_size⌉, at least one) plus one Domain API lookup (every service at once) and one token, which "
+        "both clients make. *wall ratio* and *CPU ratio* are connector ÷ floor: how much the connector costs "
+        "beyond the unavoidable fetching, decoding and writing. Both clients must write exactly the "
+        "simulator's ground truth (count and primary keys) for the run to count. The floor's wall time "
+        "includes the simulator preparing each window (*simulator CPU s* in the details, shared by both "
         "clients), so it is a floor for this set-up, not a theoretical limit. In the latency case the time is "
-        "dominated by waiting: it shows how well the connector overlaps windows, and the speedup is relative to "
+        "dominated by waiting: it shows how well the connector overlaps windows, and the speedup is relative "
+        "to "
         f"num_workers={workers[0] if workers else 1}.",
         "",
         WHERE_THE_TIME_GOES,
