@@ -36,7 +36,7 @@ from airbyte_cdk.sources.types import Record
 from source_agent_activity import halts
 from source_agent_activity.estimates import IntervalsEstimate
 from source_agent_activity.times import format_ms, to_ms
-from source_agent_activity.window_events import RANK, WindowEvents
+from source_agent_activity.window_events import WindowEvents, event_fields
 from source_agent_activity.windowed import StreamStatuses, state_message
 
 logger = logging.getLogger("airbyte")
@@ -70,24 +70,7 @@ class Event(NamedTuple):
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> "Event":
         """The event of a status change (or of an open interval's start saved in a state)."""
-        status_type = record.get("statusType")
-        sequence = record.get("sequenceNumber")
-        return cls(
-            to_ms(record["time"]),
-            RANK.get(status_type, 3),
-            sequence if isinstance(sequence, int) else 0,
-            record["time"],
-            status_type,
-            record.get("sessionId"),
-            record["agentId"],
-            record.get("employeeId"),
-            record.get("agentLoginName"),
-            record.get("agentUserName"),
-            record.get("agentGroupId"),
-            record.get("statusSubType"),
-            record.get("statusReasonId"),
-            record.get("statusReasonText"),
-        )
+        return cls(*event_fields(record, to_ms(record["time"])))
 
     def as_state(self) -> dict[str, Any]:
         """The starting event of an open interval, saved in the state in status_changes' own field names."""

@@ -79,7 +79,7 @@ class WindowEvents:
         if self._floor_ms is not None and ms < self._floor_ms:
             return
         self.count += 1
-        event = self._make_event(*_fields(record, ms))
+        event = self._make_event(*event_fields(record, ms))
         if event[4] == 1:
             self.starts += 1
         plain = self._plain
@@ -233,8 +233,8 @@ def _bucket_of(agent: Any) -> int:
     return agent % BUCKETS if isinstance(agent, int) else -1
 
 
-def _fields(record: Mapping[str, Any], ms: int) -> tuple[Any, ...]:
-    """What make_event takes, in its order."""
+def event_fields(record: Mapping[str, Any], ms: int) -> tuple[Any, ...]:
+    """What make_event (intervals.Event) takes of a status change, in its order; `ms` is its time's."""
     status_type = record.get("statusType")
     sequence = record.get("sequenceNumber")
     return (
