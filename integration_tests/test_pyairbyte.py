@@ -178,7 +178,8 @@ def test_given_pyairbyte_when_reading_intervals_then_the_docs_daily_query_gives_
     simulator, tmp_path
 ):
     start = simulator.now() - timedelta(days=5)
-    streams = ["agent_status_intervals", "agents", "status_reasons"]
+    # With status_changes too, as select_all_streams() would: the intervals then come from status_changes' windows.
+    streams = ["status_changes", "agent_status_intervals", "agents", "status_reasons"]
 
     report = read_with_pyairbyte(simulator, tmp_path, streams, start, sql=docs_daily_time_sql())
 
