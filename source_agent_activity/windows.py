@@ -138,8 +138,9 @@ class ActivityWindows(PartitionGenerator):
         change_windows = list(self._status_changes.generate_partitions()) if self._status_changes else []
         interval_windows = list(self._intervals.generate_partitions()) if self._intervals else []
         reading = _earlier(change_windows, interval_windows)
-        bounds = [(to_ms(w.to_slice()["start_time"]), to_ms(w.to_slice()["end_time"])) for w in reading]
-        names = [f"{w.to_slice()['start_time']} to {w.to_slice()['end_time']}" for w in reading]
+        reading_slices = [w.to_slice() for w in reading]
+        bounds = [(to_ms(s["start_time"]), to_ms(s["end_time"])) for s in reading_slices]
+        names = [f"{s['start_time']} to {s['end_time']}" for s in reading_slices]
         progress = WindowsProgress(self._stream, bounds, names, checking=self._sync.checking)
 
         for_changes: Callable[[int], Optional[status_changes.StatusChangesOfWindow]] = _not_served
@@ -152,7 +153,8 @@ class ActivityWindows(PartitionGenerator):
                 status_changes.log_plan(self._log, config, slices, saved)
             initial = status_changes.initial_state_time(config, saved)
             if not change_windows:
-                yield Messages(self._stream, [state_message(status_changes.NAME, {"time": initial})], "changes done")
+                state = {status_changes.CURSOR_FIELD: initial}
+                yield Messages(self._stream, [state_message(status_changes.NAME, state)], "changes done")
             else:
                 statuses = StreamStatuses(status_changes.NAME, hosted=False)
                 for_changes = _status_changes_part(
@@ -166,8 +168,7 @@ class ActivityWindows(PartitionGenerator):
             saved = self._saved.get(intervals.NAME)
             if not interval_windows:
                 done = dict(saved) if saved else intervals.state_of(to_ms(config["__end"]), {})
-                messages = [state_message(intervals.NAME, done)]
-                messages = statuses.started() + messages + statuses.done(True)
+                messages = statuses.started() + [state_message(intervals.NAME, done)] + statuses.done(True)
                 yield Messages(self._stream, messages, "intervals done")
             else:
                 start_ms = to_ms(interval_windows[0].to_slice()["start_time"])
