@@ -498,3 +498,54 @@ def test_given_one_stream_selected_when_read_then_its_own_pages_each_once_and_no
         assert sorted(offsets) == [page * limit for page in range(max(1, math.ceil(in_window / limit)))]
     assert output.records(stream)
     assert OTHER[stream] not in output.stdout
+
+
+# 8. A window read before the one before it is done: parked, its worker free ---------------------------------------
+
+PARKING_WORKERS = 2  # as many windows park (intervals.Relay): windows 1 and 2; window 3 then waits holding its worker
+
+
+def test_given_the_first_window_held_when_both_read_then_later_windows_are_read_meanwhile_as_far_as_parking_allows(
+    static_account, read_alone, tmp_path
+):
+    sim, (start, end), config = static_account
+    config = {**config, "num_workers": PARKING_WORKERS}
+    starts = [rfc3339(s) for s in window_starts(start, end, config["window_size_days"])]
+    assert len(starts) == 5
+
+    def first_page_of(window: int):
+        return lambda entry: entry.endpoint == CHANGES and entry.query.get("from") == starts[window]
+
+    def release_the_first_window_once_the_fourth_is_read() -> None:
+        try:
+            sim.wait_for_request(first_page_of(3), timeout=READ_TIMEOUT / 2)  # not read: the assertions say so
+        finally:
+            sim.hold_windows_from(None)
+
+    sim.reset_stats()
+    sim.hold_windows_from(starts[0], until=starts[1])
+    releaser = threading.Thread(target=release_the_first_window_once_the_fourth_is_read, daemon=True)
+    releaser.start()
+    try:
+        output = Connector(tmp_path, sim.ca_path).read(config, catalog(*BOTH), timeout=READ_TIMEOUT)
+    finally:
+        sim.hold_windows_from(None)
+        releaser.join(timeout=10)
+
+    assert output.exit_code == 0, output.errors
+    first = {}
+    for entry in sim.requests:
+        if entry.endpoint == CHANGES and entry.query.get("offset", "0") == "0":
+            first[starts.index(entry.query["from"])] = entry
+    # Windows 1 and 2 were read and parked, window 3 was read, all while window 0 was held: their workers were free.
+    assert all(first[window].answered_at < first[0].answered_at for window in (1, 2, 3))
+    # Window 3 could not park (two are parked at most): it held its worker, so window 4 waited for window 0.
+    assert first[4].received_at > first[0].answered_at
+    # And what each stream emitted is what it emits read alone, the intervals' states in window order.
+    for stream in BOTH:
+        alone, _ = read_alone[stream]
+        assert as_sorted(output.records(stream)) == as_sorted(alone.records(stream)), stream
+    times = [state_time(message, INTERVALS) for message in output.of_type("STATE") if state_time(message, INTERVALS)]
+    assert times == sorted(times) and len(times) == len(starts)
+    statuses = [status for _, status in stream_statuses(output, INTERVALS)]
+    assert statuses == ["STARTED", "RUNNING", "COMPLETE"]

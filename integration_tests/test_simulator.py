@@ -694,6 +694,32 @@ def test_given_windows_held_from_an_instant_then_later_windows_wait_until_releas
     assert [answer.status_code for answer in answers] == [200] and simulator.held_requests == 0
 
 
+def test_given_windows_held_in_a_span_then_only_windows_starting_in_it_wait_and_a_waiter_sees_the_others_answered(
+    simulator, token
+):
+    now_ms = simulator.now_ms()
+    held_window = window(simulator, 1, end_ms=now_ms - 2 * DAY_MS)
+    earlier, later = window(simulator, 1, end_ms=now_ms - 3 * DAY_MS), window(simulator, 1)
+    simulator.hold_windows_from(held_window["from"], until=format_ms(now_ms - 2 * DAY_MS + 1))
+    answers: list[requests.Response] = []
+    held = threading.Thread(
+        target=lambda: answers.append(status_changes(simulator, token, v=2, source="t", **held_window))
+    )
+    held.start()
+
+    assert simulator.wait_until_holding(1, timeout=30)
+    for passing in (earlier, later):
+        assert status_changes(simulator, token, v=2, source="t", **passing).status_code == 200
+    assert simulator.wait_for_request(lambda entry: entry.query.get("from") == later["from"], timeout=30)
+    assert not simulator.wait_for_request(lambda entry: entry.query.get("from") == held_window["from"], timeout=0)
+    assert answers == [] and simulator.held_requests == 1
+
+    simulator.hold_windows_from(None)
+    held.join(timeout=30)
+    assert [answer.status_code for answer in answers] == [200]
+    assert simulator.wait_for_request(lambda entry: entry.query.get("from") == held_window["from"], timeout=30)
+
+
 # Counters, control endpoints, CLI
 
 

@@ -12,12 +12,15 @@ class WindowGate:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._closed_from_ms: int | None = None
+        self._closed_until_ms: int | None = None
         self._waiting = 0
 
-    def close_from(self, instant_ms: int | None) -> None:
-        """Hold the requests of windows starting at or after ``instant_ms``; None lets every request through."""
+    def close_from(self, instant_ms: int | None, until_ms: int | None = None) -> None:
+        """Hold the requests of windows starting at or after ``instant_ms`` (and before ``until_ms``, if given); None
+        lets every request through."""
         with self._changed:
             self._closed_from_ms = instant_ms
+            self._closed_until_ms = until_ms
             self._changed.notify_all()
 
     def pass_through(self, window_from: str | None) -> None:
@@ -36,7 +39,9 @@ class WindowGate:
             return
 
         def may_pass() -> bool:
-            return self._closed_from_ms is None or from_ms < self._closed_from_ms
+            if self._closed_from_ms is None or from_ms < self._closed_from_ms:
+                return True
+            return self._closed_until_ms is not None and from_ms >= self._closed_until_ms
 
         with self._changed:
             if may_pass():

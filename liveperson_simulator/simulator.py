@@ -2,6 +2,7 @@
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from .api import LivePersonApi
@@ -261,11 +262,18 @@ class Simulator:
     def pending_faults(self) -> list[tuple[str, str | None, int]]:
         return self._faults.pending()
 
-    def hold_windows_from(self, instant: Instant | None) -> None:
-        """Hold every status-changes request whose window starts at or after ``instant`` (None: hold none) until
-        this is called again with a later instant or None. Held requests wait unanswered, as on a slow API.
-        ``instant``: datetime (naive means UTC), RFC 3339 string or epoch ms."""
-        self._api.gate.close_from(None if instant is None else to_ms(instant))
+    def hold_windows_from(self, instant: Instant | None, until: Instant | None = None) -> None:
+        """Hold every status-changes request whose window starts at or after ``instant`` (and before ``until``, if
+        given; None: hold none) until this is called again. Held requests wait unanswered, as on a slow API.
+        ``instant``, ``until``: datetime (naive means UTC), RFC 3339 string or epoch ms."""
+        self._api.gate.close_from(
+            None if instant is None else to_ms(instant), None if instant is None or until is None else to_ms(until)
+        )
+
+    def wait_for_request(self, predicate: Callable[[RequestRecord], bool], timeout: float = 300) -> bool:
+        """Block until a logged request satisfies ``predicate`` (it was answered, or dropped); False after
+        ``timeout`` seconds."""
+        return self._log.wait_for(predicate, timeout)
 
     def wait_until_holding(self, count: int, timeout: float = 300) -> bool:
         """Block until ``count`` status-changes requests are held at once (a connector with ``count`` workers then has

@@ -2,6 +2,7 @@
 
 import threading
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import NamedTuple
 
 LOG_SIZE = 10_000
@@ -24,6 +25,7 @@ class RequestLog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
         self._entries: deque[RequestRecord] = deque(maxlen=LOG_SIZE)
         self._by_endpoint_status: Counter[tuple[str, str]] = Counter()
 
@@ -32,6 +34,12 @@ class RequestLog:
         with self._lock:
             self._entries.append(entry)
             self._by_endpoint_status[entry.endpoint, status] += 1
+            self._recorded.notify_all()
+
+    def wait_for(self, predicate: Callable[[RequestRecord], bool], timeout: float) -> bool:
+        """True once a logged request satisfies ``predicate``; False after ``timeout`` seconds."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: any(predicate(entry) for entry in self._entries), timeout)
 
     def entries(self) -> list[RequestRecord]:
         with self._lock:

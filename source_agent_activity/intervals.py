@@ -8,9 +8,11 @@ a login before the status changes of its session, which follow their sequenceNum
 How it is read. The status changes come from the windows of windows.py: the same pages status_changes reads, read once
 when both streams are selected, from this stream's own resume point (no lookback). Each window's events are held
 compactly while its pages are read (window_events.py); then the windows are derived one after the other, in order
-(`Relay`), each taking from the one before it the intervals still open at its end. An interval that spans a window
-edge, or a sync boundary, is therefore one interval. Closed intervals are emitted when their ending event is read;
-those still open when the sync's range ends are emitted open (endTime null), and again, closed, by a later sync.
+(`Relay`), each taking from the one before it the intervals still open at its end. A window read before the one before
+it is done is parked (up to num_workers of them) and derived by that one: its worker goes on to the next window. An
+interval that spans a window edge, or a sync boundary, is therefore one interval. Closed intervals are emitted when
+their ending event is read; those still open when the sync's range ends are emitted open (endTime null), and again,
+closed, by a later sync.
 
 The state, emitted after each window whose predecessors are all done, is small (an entry per agent with an open
 interval at most, never per record):
@@ -25,7 +27,7 @@ the last state: nothing is lost, and what is emitted twice is the same interval 
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple, Optional, Union
@@ -222,35 +224,57 @@ class Relay:
 
     A window `ends` when it handed its open intervals on, or failed; windows end in order, so that whatever a window
     emits comes after everything the windows before it emitted.
+
+    A window whose pages are read before the window before it has ended need not wait, holding its worker: it is
+    `parked` (up to `parked_at_most` windows at a time, each holding its events), and the window that ends before it
+    derives and emits it next, in its own partition. Its worker is free at once for the next window's pages.
     """
 
-    def __init__(self, open_before_first: dict[int, Event]) -> None:
+    def __init__(self, open_before_first: dict[int, Event], parked_at_most: int = 0) -> None:
         self._condition = threading.Condition()
         self._handed: dict[int, dict[int, Event]] = {-1: open_before_first}
         self._ended: set[int] = {-1}
         self._failed_at: Optional[int] = None
+        self._parked: dict[int, IntervalsOfWindow] = {}
+        self._parked_at_most = parked_at_most
 
-    def take(self, index: int, window: str) -> dict[int, Event]:
+    def take(self, index: int, window: "IntervalsOfWindow") -> Optional[dict[int, Event]]:
+        """The intervals open before window `index`, once the window before it ended; or None: the window is parked,
+        and the window before it emits it."""
         with self._condition:
-            self._condition.wait_for(lambda: index - 1 in self._handed or self._failed_before(index))
+            self._condition.wait_for(
+                lambda: (
+                    index - 1 in self._handed or self._failed_before(index) or len(self._parked) < self._parked_at_most
+                )
+            )
             if index - 1 in self._handed:
                 return self._handed.pop(index - 1)
-            raise WindowAbandoned(
-                message=f"{NAME} window {window} not derived: an earlier window failed (see the error above); a "
-                "later sync derives it from the saved state."
-            )
+            if self._failed_before(index):
+                raise WindowAbandoned(
+                    message=f"{NAME} window {window.name} not derived: an earlier window failed (see the error above); "
+                    "a later sync derives it from the saved state."
+                )
+            self._parked[index] = window
+            return None
 
-    def hand(self, index: int, open_after: dict[int, Event]) -> None:
+    def hand(self, index: int, open_after: dict[int, Event]) -> Optional["IntervalsOfWindow"]:
+        """Window `index` ended with `open_after`: the next window, to derive now with them, if it is parked."""
         with self._condition:
-            self._handed[index] = open_after
             self._ended.add(index)
+            following = self._parked.pop(index + 1, None)
+            if following is None:
+                self._handed[index] = open_after
             self._condition.notify_all()
+            return following
 
     def fail(self, index: int) -> bool:
         """Window `index` failed. Once every window before it has ended: True if it is the first that failed."""
         with self._condition:
+            if index in self._ended:
+                return False  # it ended before: what failed was a parked window it derived, which says so itself
             if self._failed_at is None or index < self._failed_at:
                 self._failed_at = index
+            self._drop_parked_after_failure()
             self._condition.notify_all()
             self._condition.wait_for(lambda: index - 1 in self._ended)
             first = self._failed_at == index
@@ -264,7 +288,15 @@ class Relay:
             if self._failed_at is None or index < self._failed_at:
                 self._failed_at = index
             self._ended.add(index)
+            self._drop_parked_after_failure()
             self._condition.notify_all()
+
+    def _drop_parked_after_failure(self) -> None:
+        """Parked windows after a failed one are not derived (a later sync derives them): they end here, so that the
+        windows after them need not wait for them."""
+        for index in [index for index in self._parked if self._failed_before(index)]:
+            self._parked.pop(index).drop()
+            self._ended.add(index)
 
     def _failed_before(self, index: int) -> bool:
         return self._failed_at is not None and self._failed_at < index
@@ -293,9 +325,14 @@ class Plan:
 
 
 def plan(
-    windows: list[tuple[int, int]], saved: Optional[Mapping[str, Any]], settled_ms: int, log: logging.Logger
+    windows: list[tuple[int, int]],
+    saved: Optional[Mapping[str, Any]],
+    settled_ms: int,
+    log: logging.Logger,
+    parked_at_most: int = 0,
 ) -> Plan:
-    """The plan of a sync over `windows`; events before `settled_ms` (now - lookback_minutes) are taken as final."""
+    """The plan of a sync over `windows`; events before `settled_ms` (now - lookback_minutes) are taken as final; at
+    most `parked_at_most` windows wait for the one before them without holding a worker (Relay)."""
     open_before = open_from_state(saved)
     range_end = windows[-1][1]
     # Never before the first window: the open intervals of the saved state hold there, and nowhere earlier.
@@ -304,7 +341,7 @@ def plan(
         f"{NAME} will read {format_ms(windows[0][0])} to {format_ms(range_end)} in {len(windows)} window(s), "
         f"starting with {len(open_before)} open interval(s); the next sync resumes at {format_ms(resume_ms)}."
     )
-    return Plan(windows, resume_ms, format_ms(range_end), Relay(open_before))
+    return Plan(windows, resume_ms, format_ms(range_end), Relay(open_before, parked_at_most))
 
 
 class IntervalsOfWindow:
@@ -340,17 +377,52 @@ class IntervalsOfWindow:
             self._estimate.read(self._window, self._events.count, self._events.starts)
 
     def emit(self, halted: Optional[Exception]) -> Iterator[Union[Record, AirbyteMessage]]:
-        """The intervals and the state after the window, once the window before it handed on its open intervals.
+        """The intervals and the state after the window, once the window before it handed on its open intervals; then
+        those of the windows after it that were parked meanwhile, in order (Relay).
 
         The next window is handed its open intervals only after these are emitted, so that a state emitted by a later
         window implies every earlier window's intervals were emitted before it.
         """
+        if halted is not None:
+            # A window not started once its host was halted comes back empty: it was not read.
+            self._events.close()
+            raise WindowAbandoned(message=f"{NAME} window {self.name} not derived: {halted}")
+        open_before = self._plan.relay.take(self._index, self)
+        if open_before is None:
+            return  # parked: the window before it derives it
+        window: Optional[IntervalsOfWindow] = self
+        while window is not None:
+            if window is self:
+                open_after = yield from window._derive(open_before)
+            else:
+                open_after = yield from window._derive_parked(open_before)
+                if open_after is None:
+                    return
+            window, open_before = self._plan.relay.hand(window._index, open_after), open_after
+
+    def _derive_parked(
+        self, open_before: dict[int, Event]
+    ) -> Generator[Union[Record, AirbyteMessage], None, Optional[dict[int, Event]]]:
+        """`_derive` of a parked window, in the partition of the window before it: a failure is this window's."""
+        try:
+            return (yield from self._derive(open_before))
+        except halts.StoppedEarly as stopped:
+            yield from self.failed()
+            yield stopped.as_airbyte_message()
+            return None
+        except Exception:
+            yield from self.failed()
+            raise
+        except BaseException:
+            self.abandon()
+            raise
+
+    def _derive(
+        self, open_before: dict[int, Event]
+    ) -> Generator[Union[Record, AirbyteMessage], None, dict[int, Event]]:
+        """The window's intervals and the state after it; what is open at its end."""
         plan, index, statuses = self._plan, self._index, self._statuses
         try:
-            if halted is not None:
-                # A window not started once its host was halted comes back empty: it was not read.
-                raise WindowAbandoned(message=f"{NAME} window {self.name} not derived: {halted}")
-            open_before = plan.relay.take(index, self.name)
             if index == 0:
                 yield from statuses.started()
             estimate = self._estimate
@@ -384,7 +456,11 @@ class IntervalsOfWindow:
             )
         finally:
             self._events.close()
-        plan.relay.hand(index, derivation.open)
+        return derivation.open
+
+    def drop(self) -> None:
+        """Not derived: a window before it failed (Relay)."""
+        self._events.close()
 
     def failed(self) -> Iterator[AirbyteMessage]:
         """The window failed (or an earlier one did): once the windows before it ended, the first failed window

@@ -247,7 +247,8 @@ def _intervals_part(
     own_bounds = [(max(bounds[index][0], start_ms), bounds[index][1]) for index in shares]
     # Events older than the lookback are taken as final (LivePerson's data SLA is 1 hour).
     settled_ms = (datetime.now(UTC) - EPOCH) // MILLISECOND - config["lookback_minutes"] * 60_000
-    plan = intervals.plan(own_bounds, saved, settled_ms, log)
+    # A window read before the one before it ended waits without holding its worker; as many as there are workers.
+    plan = intervals.plan(own_bounds, saved, settled_ms, log, parked_at_most=config["num_workers"])
     estimate = IntervalsEstimate(intervals.NAME, progress, shares, len(intervals.open_from_state(saved)))
 
     def part(index: int, window: Partition) -> Optional[intervals.IntervalsOfWindow]:
