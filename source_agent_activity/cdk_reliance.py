@@ -22,6 +22,7 @@ the CDK's code; where the code says other or more than the obvious reading, the 
   COMPLETE.
 - ENTRYPOINT_CHECKS_CONFIG_FIRST: `check` asks the entrypoint's `validate_connection` before the source, and answers
   its config error as a FAILED status.
+- BOUNDED_QUEUE: workers hand every item to the main thread through one queue of at most 10,000 items (speed only).
 """
 
 from dataclasses import dataclass
@@ -260,6 +261,22 @@ ENTRYPOINT_CHECKS_CONFIG_FIRST = Reliance(
     tests=("test_given_entrypoint_subclass_refuses_config_when_check_then_one_failed_status_with_its_message",),
 )
 
+BOUNDED_QUEUE = Reliance(
+    what=(
+        "Workers hand every item (Record, ready message, partition sentinel) to the main thread through one "
+        "queue.Queue of at most 10,000 items, built with the source; a worker's put on a full queue waits. Speed "
+        "only: a window emitting its intervals lets the GIL go every LET_MAIN_THREAD_DRAIN_EVERY of them so the queue "
+        "seldom fills; another bound changes no record or state, only what that pace saves (re-measure with make "
+        "bench)."
+    ),
+    where=(
+        "sources/declarative/concurrent_declarative_source.py ConcurrentDeclarativeSource.__init__ (Queue(maxsize="
+        "10_000), handed to ConcurrentSource.create; ConcurrentSource.__init__ makes the same when given none)"
+    ),
+    relied_on_by="intervals.py (LET_MAIN_THREAD_DRAIN_EVERY, IntervalsOfWindow._derive)",
+    tests=("test_given_the_source_built_then_workers_hand_items_through_one_queue_of_10000_more_than_a_drain_pace",),
+)
+
 RELIANCES = (
     READY_MESSAGES_PASS_THROUGH,
     RECORD_COUNTS_IN_STATE,
@@ -273,4 +290,5 @@ RELIANCES = (
     ERRORS_SHOWN_AS_THEY_SAY,
     ESTIMATES_BEFORE_STREAM_STATUS,
     ENTRYPOINT_CHECKS_CONFIG_FIRST,
+    BOUNDED_QUEUE,
 )

@@ -8,6 +8,7 @@ import concurrent.futures
 import inspect
 import json
 import logging
+import queue
 import threading
 from collections import Counter
 
@@ -16,6 +17,7 @@ import pytest
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteStreamStatus, EstimateType, FailureType, Level, SyncMode, Type
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.declarative import concurrent_declarative_source
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
@@ -26,6 +28,7 @@ from source_agent_activity.cdk_reliance import CDK_EXTRA_SECONDS, Reliance
 from source_agent_activity.errors import config_error
 from source_agent_activity.estimates import estimate_message
 from source_agent_activity.halts import StoppedEarly
+from source_agent_activity.intervals import LET_MAIN_THREAD_DRAIN_EVERY
 from source_agent_activity.windowed import state_message
 from unit_tests.support.cdk_probes import (
     PROBE_LOGGER,
@@ -180,6 +183,25 @@ def test_given_num_workers_when_source_built_then_min_of_it_and_10_threads_and_h
     SourceAgentActivity(config=ConfigBuilder().with_num_workers(num_workers).build())
 
     assert (pools, caps) == ([threads], [generators])
+
+
+def test_given_the_source_built_then_workers_hand_items_through_one_queue_of_10000_more_than_a_drain_pace(
+    monkeypatch,
+) -> None:
+    """Pins cdk_reliance.BOUNDED_QUEUE (the bound the windows' drain pace is measured against)."""
+    sizes: list[int] = []
+
+    class RecordingQueue(queue.Queue):
+        def __init__(self, maxsize: int = 0) -> None:
+            sizes.append(maxsize)
+            super().__init__(maxsize)
+
+    monkeypatch.setattr(concurrent_declarative_source, "Queue", RecordingQueue)
+
+    SourceAgentActivity(config=ConfigBuilder().build())
+
+    assert sizes == [10_000]
+    assert LET_MAIN_THREAD_DRAIN_EVERY * 10 <= sizes[0]
 
 
 def test_given_two_generators_when_three_streams_read_then_started_in_catalog_order_two_at_a_time() -> None:
