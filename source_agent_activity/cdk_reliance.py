@@ -265,15 +265,15 @@ BOUNDED_QUEUE = Reliance(
     what=(
         "Workers hand every item (Record, ready message, partition sentinel) to the main thread through one "
         "queue.Queue of at most 10,000 items, built with the source; a worker's put on a full queue waits. Speed "
-        "only: a window emitting its intervals lets the GIL go every LET_MAIN_THREAD_DRAIN_EVERY of them so the queue "
-        "seldom fills; another bound changes no record or state, only what that pace saves (re-measure with make "
-        "bench)."
+        "only: a window emitting intervals (and status_changes' records, when read with them) lets the GIL go every "
+        "LET_MAIN_THREAD_DRAIN_EVERY messages so the queue seldom fills; another bound changes no record or state, "
+        "only what that pace saves (re-measure with make bench)."
     ),
     where=(
         "sources/declarative/concurrent_declarative_source.py ConcurrentDeclarativeSource.__init__ (Queue(maxsize="
         "10_000), handed to ConcurrentSource.create; ConcurrentSource.__init__ makes the same when given none)"
     ),
-    relied_on_by="intervals.py (LET_MAIN_THREAD_DRAIN_EVERY, IntervalsOfWindow._derive)",
+    relied_on_by="windowed.py (LET_MAIN_THREAD_DRAIN_EVERY), intervals.py, status_changes.py, windows.py",
     tests=("test_given_the_source_built_then_workers_hand_items_through_one_queue_of_10000_more_than_a_drain_pace",),
 )
 

@@ -40,17 +40,7 @@ from source_agent_activity import halts
 from source_agent_activity.estimates import IntervalsEstimate
 from source_agent_activity.times import format_ms, to_ms
 from source_agent_activity.window_events import WindowEvents, event_fields
-from source_agent_activity.windowed import StreamStatuses, state_message
-
-# Every this many intervals a window emits, its worker lets the GIL go (`time.sleep(0)`), so that the main thread,
-# which writes every message out, drains the CDK's queue before it fills (cdk_reliance.BOUNDED_QUEUE). A window emits
-# its intervals in one burst, faster than the main thread writes them; a worker that finds the queue full waits on it
-# for every further message, the GIL changing hands each time. Measured at 1,000,000 records, one worker: 11 % less
-# CPU for agent_status_intervals (docs/performance.md). status_changes' records are not paced: they come a page at a
-# time between requests, and the pause cost more wall time there (the worker waits up to the switch interval for the
-# GIL, its next request not yet sent) than the CPU it saved.
-LET_MAIN_THREAD_DRAIN_EVERY = 200
-
+from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, StreamStatuses, state_message
 
 logger = logging.getLogger("airbyte")
 

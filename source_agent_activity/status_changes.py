@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from time import sleep
 from typing import Any, Optional
 
 from airbyte_cdk.models import AirbyteMessage
@@ -20,7 +21,7 @@ from source_agent_activity.config_rules import effective_start, history_days
 from source_agent_activity.estimates import StatusChangesEstimate
 from source_agent_activity.progress import WindowProgress
 from source_agent_activity.times import as_state_time, format_time
-from source_agent_activity.windowed import StreamStatuses, state_message
+from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, StreamStatuses, state_message
 
 NAME = "status_changes"
 PRIMARY_KEY = ["agentId", "time", "statusType", "sequenceNumber"]
@@ -71,13 +72,16 @@ class StatusChangesOfWindow:
         floor: Optional[str] = None,
         estimate: Optional[StatusChangesEstimate] = None,
         progress: Optional[WindowProgress] = None,
+        paced: bool = False,
     ) -> None:
+        """`paced`: the worker lets the GIL go every LET_MAIN_THREAD_DRAIN_EVERY records (windowed.py)."""
         self._run = run
         self._index = index
         self._statuses = statuses
         self._floor = floor
         self._estimate = estimate
         self._progress = progress
+        self._drain_every = LET_MAIN_THREAD_DRAIN_EVERY if paced else 0
 
     def emit(self, records: Iterable[Record]) -> Iterator[AirbyteMessage]:
         """Each record as a ready RECORD message (the CDK's own conversion would copy it again), then the state."""
@@ -85,6 +89,7 @@ class StatusChangesOfWindow:
         floor = self._floor
         message = self._statuses.record
         estimate, progress = self._estimate, self._progress
+        drain_every = self._drain_every
         emitted = 0
         for record in records:
             data = record.data
@@ -101,6 +106,8 @@ class StatusChangesOfWindow:
                 if estimate is not None:
                     yield from estimate.due()
             emitted += 1
+            if drain_every and emitted % drain_every == 0:
+                sleep(0)  # lets the GIL go
             yield message(data)
         if estimate is not None:
             yield from estimate.finished(self._index, emitted)

@@ -157,8 +157,10 @@ class ActivityWindows(PartitionGenerator):
                 yield Messages(self._stream, [state_message(status_changes.NAME, state)], "changes done")
             else:
                 statuses = StreamStatuses(status_changes.NAME, hosted=False)
+                # Paced when these windows also emit the intervals (windowed.LET_MAIN_THREAD_DRAIN_EVERY).
+                paced = self._intervals is not None
                 for_changes = _status_changes_part(
-                    bounds, to_ms(slices[0]["start_time"]), slices[0], initial, statuses, progress
+                    bounds, to_ms(slices[0]["start_time"]), slices[0], initial, statuses, progress, paced
                 )
 
         for_intervals: Callable[[int, Partition], Optional[intervals.IntervalsOfWindow]] = _not_served
@@ -217,6 +219,7 @@ def _status_changes_part(
     initial: str,
     statuses: StreamStatuses,
     progress: WindowsProgress,
+    paced: bool,
 ) -> Callable[[int], Optional[status_changes.StatusChangesOfWindow]]:
     """status_changes' part of each window: from its first window on, records from its own start."""
     shares = _shares(bounds, start_ms)
@@ -227,7 +230,9 @@ def _status_changes_part(
         if bounds[index][1] < start_ms:
             return None
         floor = first_slice["start_time"] if bounds[index][0] < start_ms else None
-        return status_changes.StatusChangesOfWindow(run, index, statuses, floor, estimate, progress.window(index))
+        return status_changes.StatusChangesOfWindow(
+            run, index, statuses, floor, estimate, progress.window(index), paced
+        )
 
     return part
 

@@ -28,8 +28,7 @@ from source_agent_activity.cdk_reliance import CDK_EXTRA_SECONDS, Reliance
 from source_agent_activity.errors import config_error
 from source_agent_activity.estimates import estimate_message
 from source_agent_activity.halts import StoppedEarly
-from source_agent_activity.intervals import LET_MAIN_THREAD_DRAIN_EVERY
-from source_agent_activity.windowed import state_message
+from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, state_message
 from unit_tests.support.cdk_probes import (
     PROBE_LOGGER,
     PROBE_URL,

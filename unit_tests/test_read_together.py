@@ -4,9 +4,12 @@ states and statuses as if it had been read alone (windows.py). Four one-day wind
 from typing import Optional
 
 from airbyte_cdk.models import AirbyteStreamStatus, SyncMode, Type
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
+from source_agent_activity import status_changes
+from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, StreamStatuses
 from unit_tests.support.config import catalog
 from unit_tests.support.day_windows import STARTS, answer_by_day, four_days, requested_starts
 from unit_tests.support.entrypoint import NOW, read_catalog
@@ -197,3 +200,26 @@ class TestReadTogether:
         assert len([error for error in errors if error.stream_descriptor]) == 1
         assert not [error for error in errors if "WindowAbandoned" in (error.message or "")]
         assert any("not derived" in message.log.message for message in output.logs)
+
+
+def _pauses_while_emitting(monkeypatch, paced: bool, count: int) -> tuple[int, int]:
+    """(pauses, RECORD messages) of one status_changes window of `count` records."""
+    pauses = []
+    monkeypatch.setattr(status_changes, "sleep", lambda seconds: pauses.append(seconds))
+    window = status_changes.StatusChangesOfWindow(
+        status_changes.LatestOfFinishedRun("2026-06-01T00:00:00.000Z", first=0),
+        0,
+        StreamStatuses(CHANGES, hosted=False),
+        paced=paced,
+    )
+    records = [Record(event(f"2026-06-01T08:00:{n // 1000:02d}.{n % 1000:03d}Z", 1, n), CHANGES) for n in range(count)]
+    messages = list(window.emit(records))
+    assert set(pauses) <= {0}
+    return len(pauses), len([message for message in messages if message.type == Type.RECORD])
+
+
+def test_given_status_changes_read_with_the_intervals_when_a_window_emits_then_it_lets_the_gil_go_every_200_records(
+    monkeypatch,
+) -> None:
+    assert _pauses_while_emitting(monkeypatch, paced=True, count=1000) == (1000 // LET_MAIN_THREAD_DRAIN_EVERY, 1000)
+    assert _pauses_while_emitting(monkeypatch, paced=False, count=1000) == (0, 1000)
