@@ -39,10 +39,13 @@ from airbyte_cdk.sources.types import Record
 from source_agent_activity import halts
 from source_agent_activity.estimates import IntervalsEstimate
 from source_agent_activity.times import format_ms, to_ms
-from source_agent_activity.window_events import WindowEvents, event_fields
+from source_agent_activity.window_events import EVENT_BYTES, MEMORY_EVENTS, WindowEvents, event_fields
 from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, StreamStatuses, state_message
 
 logger = logging.getLogger("airbyte")
+
+# What the windows parked at one time may hold (Relay): as much as one window of events held as they are.
+PARKED_BYTES_AT_MOST = MEMORY_EVENTS * EVENT_BYTES
 
 NAME = "agent_status_intervals"
 PRIMARY_KEY = ["agentId", "startTime", "sequenceNumber"]
@@ -227,8 +230,10 @@ class Relay:
     emits comes after everything the windows before it emitted.
 
     A window whose pages are read before the window before it has ended need not wait, holding its worker: it is
-    `parked` (up to `parked_at_most` windows at a time, each holding its events), and the window that ends before it
-    derives and emits it next, in its own partition. Its worker is free at once for the next window's pages.
+    `parked`, and the window that ends before it derives and emits it next, in its own partition. Its worker is free
+    at once for the next window's pages. Parked windows keep their events: at most `parked_at_most` windows, holding
+    at most PARKED_BYTES_AT_MOST together (about one window of a 1,000,000-record, 6-month account), park at a time;
+    a window that does not fit waits for the one before it, holding its worker, as every window did before.
     """
 
     def __init__(self, open_before_first: dict[int, Event], parked_at_most: int = 0) -> None:
@@ -238,15 +243,14 @@ class Relay:
         self._failed_at: Optional[int] = None
         self._parked: dict[int, IntervalsOfWindow] = {}
         self._parked_at_most = parked_at_most
+        self._parked_bytes = 0
 
     def take(self, index: int, window: "IntervalsOfWindow") -> Optional[dict[int, Event]]:
         """The intervals open before window `index`, once the window before it ended; or None: the window is parked,
         and the window before it emits it."""
         with self._condition:
             self._condition.wait_for(
-                lambda: (
-                    index - 1 in self._handed or self._failed_before(index) or len(self._parked) < self._parked_at_most
-                )
+                lambda: index - 1 in self._handed or self._failed_before(index) or self._fits(window)
             )
             if index - 1 in self._handed:
                 return self._handed.pop(index - 1)
@@ -256,6 +260,7 @@ class Relay:
                     "a later sync derives it from the saved state."
                 )
             self._parked[index] = window
+            self._parked_bytes += window.held_bytes
             return None
 
     def hand(self, index: int, open_after: dict[int, Event]) -> Optional["IntervalsOfWindow"]:
@@ -265,6 +270,8 @@ class Relay:
             following = self._parked.pop(index + 1, None)
             if following is None:
                 self._handed[index] = open_after
+            else:
+                self._parked_bytes -= following.held_bytes
             self._condition.notify_all()
             return following
 
@@ -296,8 +303,15 @@ class Relay:
         """Parked windows after a failed one are not derived (a later sync derives them): they end here, so that the
         windows after them need not wait for them."""
         for index in [index for index in self._parked if self._failed_before(index)]:
-            self._parked.pop(index).drop()
+            dropped = self._parked.pop(index)
+            self._parked_bytes -= dropped.held_bytes
+            dropped.drop()
             self._ended.add(index)
+
+    def _fits(self, window: "IntervalsOfWindow") -> bool:
+        return (
+            len(self._parked) < self._parked_at_most and self._parked_bytes + window.held_bytes <= PARKED_BYTES_AT_MOST
+        )
 
     def _failed_before(self, index: int) -> bool:
         return self._failed_at is not None and self._failed_at < index
@@ -464,6 +478,10 @@ class IntervalsOfWindow:
     def drop(self) -> None:
         """Not derived: a window before it failed (Relay)."""
         self._events.close()
+
+    @property
+    def held_bytes(self) -> int:
+        return self._events.held_bytes
 
     def failed(self) -> Iterator[AirbyteMessage]:
         """The window failed (or an earlier one did): once the windows before it ended, the first failed window

@@ -22,8 +22,9 @@ from source_agent_activity.times import is_liveperson_form, to_ms
 
 BUCKETS = 16
 SPILL_BYTES = 4 * 1024 * 1024
-# Events held as they are before a window's are packed: about 17 MB (350 bytes each).
+# Events held as they are before a window's are packed: about 17 MB (EVENT_BYTES each).
 MEMORY_EVENTS = 50_000
+EVENT_BYTES = 350
 # Who an event is (agent, time, order), what it says (status, reason, session, group) and its names. Integers that
 # are absent are stored as _NONE; strings as an index into the window's table (-1: absent). The time is kept as the
 # 24 characters LivePerson writes, or (any other shape) as an index into the table.
@@ -71,6 +72,13 @@ class WindowEvents:
     @property
     def packed(self) -> bool:
         return self._plain is None
+
+    @property
+    def held_bytes(self) -> int:
+        """About how much memory the window's events take now (rows in temporary files not counted)."""
+        if self._plain is not None:
+            return len(self._plain) * EVENT_BYTES
+        return sum(len(rows) for rows in self._rows) + len(self._odd) * EVENT_BYTES
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Hold one status change (one earlier than the floor is not this stream's: it was read for the other)."""

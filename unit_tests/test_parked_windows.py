@@ -170,3 +170,25 @@ def test_given_a_parked_window_that_fails_when_derived_by_the_one_before_then_it
     with pytest.raises(StoppedEarly):
         list(windows.read(2).emit(None))
     assert windows.statuses.done(False) == [], "INCOMPLETE was said once"
+
+
+def test_given_parked_windows_holding_their_share_of_memory_when_another_is_read_then_it_waits_as_before(
+    monkeypatch,
+) -> None:
+    windows = Windows(parked_at_most=3)
+    first_parked = windows.read(1)
+    monkeypatch.setattr(intervals, "PARKED_BYTES_AT_MOST", first_parked.held_bytes)  # room for one such window
+    assert first_parked.held_bytes > 0
+    assert emitted_by(first_parked) == []
+    third = windows.read(2)
+    told: list[str] = []
+    waiting = threading.Thread(target=lambda: told.extend(emitted_by(third)))
+    waiting.start()
+
+    first = emitted_by(windows.read(0))
+    waiting.join(timeout=30)
+
+    assert not waiting.is_alive()
+    # Window 2 did not fit beside window 1: it waited, then took window 1's open intervals from window 0's partition.
+    assert first + told == in_order(3)
+    assert told and told[-1].startswith("STATE ")
