@@ -9,10 +9,10 @@ How it is read. The status changes come from the windows of windows.py: the same
 when both streams are selected, from this stream's own resume point (no lookback). Each window's events are held
 compactly while its pages are read (window_events.py); then the windows are derived one after the other, in order
 (`Relay`), each taking from the one before it the intervals still open at its end. A window read before the one before
-it is done is parked (up to num_workers of them) and derived by that one: its worker goes on to the next window. An
-interval that spans a window edge, or a sync boundary, is therefore one interval. Closed intervals are emitted when
-their ending event is read; those still open when the sync's range ends are emitted open (endTime null), and again,
-closed, by a later sync.
+it is done is parked (up to num_workers of them, and about 17 MB of events) and derived by that one: its worker goes
+on to the next window. An interval that spans a window edge, or a sync boundary, is therefore one interval. Closed
+intervals are emitted when their ending event is read; those still open when the sync's range ends are emitted open
+(endTime null), and again, closed, by a later sync.
 
 The state, emitted after each window whose predecessors are all done, is small (an entry per agent with an open
 interval at most, never per record):
