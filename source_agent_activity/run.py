@@ -1,5 +1,6 @@
 """Console entry point: `source-agent-activity spec|check|discover|read ...`, built the way the CDK builds sources."""
 
+import gc
 import sys
 from typing import Any, Mapping, Optional
 
@@ -17,6 +18,14 @@ from source_agent_activity.source import SourceAgentActivity
 # interval the GIL changes hands between them thousands of times a second; 50 ms cut a sync's CPU by about 12 % in
 # our benchmark (docs/performance.md). Threads waiting on the network release the GIL at once either way.
 GIL_SWITCH_INTERVAL_SECONDS = 0.05
+
+# A sync allocates a few container objects per record (the page's dicts, the CDK's Record, the message), nearly all
+# freed at once by reference counting. With Python's default threshold (700) the cyclic collector runs every few
+# hundred records and walks the young objects each time; every 100,000 it costs a tenth of that. The objects the
+# process builds at start-up (the CDK's classes, the manifest's components) are frozen out of every later collection.
+# Measured at 1,000,000 records: 10 % less CPU for status_changes, 13 % for agent_status_intervals, peak RSS unchanged
+# (docs/performance.md).
+GC_THRESHOLDS = (100_000, 50, 100)
 
 
 class AgentActivityEntrypoint(AirbyteEntrypoint):
@@ -54,6 +63,7 @@ def launch(source: Source, args: list[str]) -> None:
 def run(args: Optional[list[str]] = None) -> None:
     args = sys.argv[1:] if args is None else args
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
+    gc.set_threshold(*GC_THRESHOLDS)
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
     config_path = AirbyteEntrypoint.extract_config(args)
     state_path = AirbyteEntrypoint.extract_state(args)
@@ -63,6 +73,7 @@ def run(args: Optional[list[str]] = None) -> None:
         state=SourceAgentActivity.read_state(state_path) if state_path else None,
         config_path=config_path,
     )
+    gc.freeze()
     launch(source, args)
 
 
