@@ -16,34 +16,15 @@ from source_agent_activity import intervals
 from source_agent_activity.halts import StoppedEarly
 from source_agent_activity.times import to_ms
 from source_agent_activity.windowed import StreamStatuses
-from unit_tests.support.response_builder import a_record
+from unit_tests.support.day_windows import DAYS, SESSION_PAGES
 
 NAME = intervals.NAME
-AGENT = 2800001001
-DAYS = ("2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04")
 WINDOWS = [(to_ms(f"{day}T00:00:00.000Z"), to_ms(f"{day}T23:59:59.999Z")) for day in DAYS]
 SETTLED = to_ms("2026-06-10T00:00:00.000Z")
 
 
-def event(time: str, status_type: int, sequence: int, sub_type: int = 2) -> Record:
-    data = (
-        a_record(time)
-        .with_agent_id(AGENT)
-        .with_sequence_number(sequence)
-        .with_field("sessionId", 77)
-        .with_field("statusType", status_type)
-        .with_field("statusSubType", sub_type)
-        .build()
-    )
-    return Record(data=data, stream_name="status_changes")
-
-
 def day_events(day: str) -> list[Record]:
-    events = [event(f"{day}T08:00:00.000Z", 3, -1, 0), event(f"{day}T08:00:00.000Z", 1, 1)]
-    events.append(event(f"{day}T12:00:00.000Z", 1, 2, 4))
-    if day != DAYS[-1]:
-        events.append(event(f"{day}T17:00:00.000Z", 4, 3, 0))
-    return events
+    return [Record(data=record, stream_name="status_changes") for record in SESSION_PAGES[day]]
 
 
 class Windows:

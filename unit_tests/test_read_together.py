@@ -11,38 +11,20 @@ from freezegun import freeze_time
 from source_agent_activity import status_changes
 from source_agent_activity.windowed import LET_MAIN_THREAD_DRAIN_EVERY, StreamStatuses
 from unit_tests.support.config import catalog
-from unit_tests.support.day_windows import STARTS, answer_by_day, four_days, requested_starts
+from unit_tests.support.day_windows import (
+    SESSION_PAGES,
+    STARTS,
+    answer_by_day,
+    event,
+    four_days,
+    requested_starts,
+)
 from unit_tests.support.entrypoint import NOW, read_catalog
-from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse, a_record
+from unit_tests.support.response_builder import ErrorResponse, StatusChangesResponse
 
 CHANGES = "status_changes"
 INTERVALS = "agent_status_intervals"
 BOTH = [CHANGES, INTERVALS]
-AGENT = 2800001001
-
-
-def event(time: str, status_type: int, sequence: int, sub_type: int = 2) -> dict:
-    return (
-        a_record(time)
-        .with_agent_id(AGENT)
-        .with_sequence_number(sequence)
-        .with_field("sessionId", 77)
-        .with_field("statusType", status_type)
-        .with_field("statusSubType", sub_type)
-        .build()
-    )
-
-
-# A session per day: login and default state at 08:00, away at 12:00, logout at 17:00 (the last day stays open).
-PAGES = {
-    day: [
-        event(f"{day}T08:00:00.000Z", 3, -1, 0),
-        event(f"{day}T08:00:00.000Z", 1, 1),
-        event(f"{day}T12:00:00.000Z", 1, 2, 4),
-    ]
-    + ([event(f"{day}T17:00:00.000Z", 4, 3, 0)] if day != "2026-06-04" else [])
-    for day in ("2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04")
-}
 
 
 def _read(requests_mock, streams: list[str], saved: Optional[list] = None, pages=None, workers: int = 1):
@@ -51,7 +33,7 @@ def _read(requests_mock, streams: list[str], saved: Optional[list] = None, pages
         requests_mock,
         {
             day: answer if not isinstance(answer, list) else StatusChangesResponse().with_records(*answer).build()
-            for day, answer in (pages or PAGES).items()
+            for day, answer in (pages or SESSION_PAGES).items()
         },
     )
     config = four_days().with_num_workers(workers).build()
@@ -178,7 +160,7 @@ class TestReadTogether:
     def test_given_a_refused_window_when_read_then_both_states_stop_before_it_and_intervals_incomplete(
         self, requests_mock
     ) -> None:
-        pages = {**PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
+        pages = {**SESSION_PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
 
         output = read_catalog_failing(requests_mock, pages)
 
@@ -192,7 +174,7 @@ class TestReadTogether:
     def test_given_a_refused_window_when_read_then_the_windows_after_it_only_log_what_they_did_not_read(
         self, requests_mock
     ) -> None:
-        pages = {**PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
+        pages = {**SESSION_PAGES, "2026-06-02": ErrorResponse(403, {}).build()}
 
         output = read_catalog_failing(requests_mock, pages)
 

@@ -12,11 +12,40 @@ from airbyte_cdk.test.mock_http import HttpResponse
 
 from unit_tests.support.config import ConfigBuilder
 from unit_tests.support.request_builder import RequestBuilder
-from unit_tests.support.response_builder import StatusChangesResponse, TokenResponse
+from unit_tests.support.response_builder import StatusChangesResponse, TokenResponse, a_record
 
 DAYS = ("2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04")
 # The `from` of each window, in order.
 STARTS = tuple(f"{day}T00:00:00.000Z" for day in DAYS)
+
+
+# One agent's status changes, a session a day (SESSION_PAGES).
+AGENT = 2800001001
+
+
+def event(time: str, status_type: int, sequence: int, sub_type: int = 2) -> dict:
+    """A status change of AGENT in session 77."""
+    return (
+        a_record(time)
+        .with_agent_id(AGENT)
+        .with_sequence_number(sequence)
+        .with_field("sessionId", 77)
+        .with_field("statusType", status_type)
+        .with_field("statusSubType", sub_type)
+        .build()
+    )
+
+
+# A session per day: login and default state at 08:00, away at 12:00, logout at 17:00 (the last day stays open).
+SESSION_PAGES = {
+    day: [
+        event(f"{day}T08:00:00.000Z", 3, -1, 0),
+        event(f"{day}T08:00:00.000Z", 1, 1),
+        event(f"{day}T12:00:00.000Z", 1, 2, 4),
+    ]
+    + ([event(f"{day}T17:00:00.000Z", 4, 3, 0)] if day != DAYS[-1] else [])
+    for day in DAYS
+}
 
 
 def four_days() -> ConfigBuilder:
