@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 # Small enough to sync in a second, large enough for several pages, midnight edges and deleted ids.
 SMALL_ACCOUNT = {"agents": 8, "groups": 2, "history_days": 45}
@@ -162,9 +162,19 @@ class Output:
 class Connector:
     """The connector CLI bound to a working folder (config, catalog and state files) and a trusted test CA."""
 
-    def __init__(self, workdir: Path, ca_path: str, extra_env: Optional[dict[str, str]] = None):
+    def __init__(
+        self,
+        workdir: Path,
+        ca_path: str,
+        extra_env: Optional[dict[str, str]] = None,
+        cli: Sequence[str] = (COMMAND,),
+        cwd: Optional[Path] = None,
+    ):
+        """`cli`: the command line that starts the connector (its arguments follow); `cwd`: where it runs."""
         self.workdir = workdir
         self.env = {**os.environ, "REQUESTS_CA_BUNDLE": str(ca_path), **(extra_env or {})}
+        self.cli = list(cli)
+        self.cwd = cwd
         self._count = 0
 
     def _write(self, name: str, content: Any) -> str:
@@ -185,8 +195,9 @@ class Connector:
 
     def run(self, command: str, config=None, catalog_=None, state=None, timeout: float = 300) -> Output:
         result = subprocess.run(
-            [COMMAND, *self.args(command, config, catalog_, state)],
+            [*self.cli, *self.args(command, config, catalog_, state)],
             env=self.env,
+            cwd=self.cwd,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -212,8 +223,9 @@ class Connector:
         process printed before it died.
         """
         process = subprocess.Popen(
-            [COMMAND, *self.args("read", config, catalog_ or catalog(), state)],
+            [*self.cli, *self.args("read", config, catalog_ or catalog(), state)],
             env=self.env,
+            cwd=self.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -280,9 +292,9 @@ def run_with_args(
     if command == "read" and catalog_ is None:
         catalog_ = catalog()
     result = subprocess.run(
-        [COMMAND, *connector.args(command, config, catalog_, state), *extra_args],
+        [*connector.cli, *connector.args(command, config, catalog_, state), *extra_args],
         env=connector.env,
-        cwd=cwd,
+        cwd=cwd or connector.cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -305,8 +317,9 @@ def read_watching(
     """
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
-            [COMMAND, *connector.args("read", config, catalog_ or catalog(), state)],
+            [*connector.cli, *connector.args("read", config, catalog_ or catalog(), state)],
             env=connector.env,
+            cwd=connector.cwd,
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,

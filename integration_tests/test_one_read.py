@@ -10,6 +10,7 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Optional
 
@@ -86,6 +87,18 @@ def read_both_then_each_alone(
         output = connector.read(config, catalog_of(stream, catalog_), only(state, stream), timeout=READ_TIMEOUT)
         alone[stream] = (output, page_requests(sim))
     return both, both_pages, alone
+
+
+def read_both_while(sim: Simulator, workdir, config: dict, steer: Callable[[], None]) -> Output:
+    """A read of both streams while `steer` runs beside it (it works the simulator's window gate); the gate is opened
+    once the read ends, however it ends."""
+    steering = threading.Thread(target=steer, daemon=True)
+    steering.start()
+    try:
+        return Connector(workdir, sim.ca_path).read(config, catalog(*BOTH), timeout=READ_TIMEOUT)
+    finally:
+        sim.hold_windows_from(None)
+        steering.join(timeout=10)
 
 
 def assert_each_page_once(pages: Counter) -> None:
@@ -443,13 +456,7 @@ def test_given_a_middle_window_refused_when_both_read_then_one_config_error_no_s
         sim.hold_windows_from(None)
 
     sim.hold_windows_from(refused_from)
-    refuser = threading.Thread(target=refuse_first_request_of_the_refused_window, daemon=True)
-    refuser.start()
-    try:
-        output = Connector(tmp_path, sim.ca_path).read(config, catalog(*BOTH), timeout=READ_TIMEOUT)
-    finally:
-        sim.hold_windows_from(None)
-        refuser.join(timeout=10)
+    output = read_both_while(sim, tmp_path, config, refuse_first_request_of_the_refused_window)
 
     refused = [entry for entry in sim.requests if entry.endpoint == CHANGES and entry.status == int(refusal)]
     assert [entry.query["from"] for entry in refused] == [rfc3339(refused_from)]
@@ -524,13 +531,7 @@ def test_given_the_first_window_held_when_both_read_then_later_windows_are_read_
 
     sim.reset_stats()
     sim.hold_windows_from(starts[0], until=starts[1])
-    releaser = threading.Thread(target=release_the_first_window_once_the_fourth_is_read, daemon=True)
-    releaser.start()
-    try:
-        output = Connector(tmp_path, sim.ca_path).read(config, catalog(*BOTH), timeout=READ_TIMEOUT)
-    finally:
-        sim.hold_windows_from(None)
-        releaser.join(timeout=10)
+    output = read_both_while(sim, tmp_path, config, release_the_first_window_once_the_fourth_is_read)
 
     assert output.exit_code == 0, output.errors
     first = {}

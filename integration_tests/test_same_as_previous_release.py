@@ -58,28 +58,13 @@ def previous_release(into: Path) -> Path:
     return into
 
 
-class PreviousConnector(Connector):
-    """Connector, but the CLI of the release extracted in `code`: its package comes first on the path."""
-
-    def __init__(self, workdir: Path, ca_path: str, code: Path):
-        super().__init__(workdir, ca_path)
-        self.code = code
-
-    def run(self, command: str, config=None, catalog_=None, state=None, timeout: float = 300) -> Output:
-        launcher = (
-            f"import sys; sys.path.insert(0, {str(self.code)!r}); import source_agent_activity.run as run; "
-            f"assert run.__file__.startswith({str(self.code)!r}), run.__file__; run.run()"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", launcher, *self.args(command, config, catalog_, state)],
-            env=self.env,
-            cwd=self.code,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        return Output(result.returncode, result.stdout, result.stderr)
+def previous_connector(workdir: Path, ca_path: str, code: Path) -> Connector:
+    """The CLI of the release extracted in `code`: its package comes first on the path."""
+    launcher = (
+        f"import sys; sys.path.insert(0, {str(code)!r}); import source_agent_activity.run as run; "
+        f"assert run.__file__.startswith({str(code)!r}), run.__file__; run.run()"
+    )
+    return Connector(workdir, ca_path, cli=[sys.executable, "-c", launcher], cwd=code)
 
 
 def compared(message: dict) -> Optional[dict]:
@@ -144,7 +129,7 @@ def account():
 def connectors(account, tmp_path_factory):
     code = previous_release(tmp_path_factory.mktemp("previous-release"))
     return (
-        PreviousConnector(tmp_path_factory.mktemp("old"), account.ca_path, code),
+        previous_connector(tmp_path_factory.mktemp("old"), account.ca_path, code),
         Connector(tmp_path_factory.mktemp("new"), account.ca_path),
     )
 
